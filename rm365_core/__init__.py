@@ -1,0 +1,36 @@
+"""RM365 Toolbox kernel: the public API for plugins. Everything not exported here is private."""
+
+from ._auth import login_required, public, require_tab
+from ._db import make_base
+from ._deps import db_session, get_kernel, service
+from ._jobs import Job
+from ._kernel import Kernel, Tables
+from ._migrations import run_migrations
+from ._plugins import PluginManifest
+from ._principal import Principal
+from ._settings import PluginSettings, plugin_settings_config
+from ._tabs import Tab
+from ._version import CORE_API_VERSION
+from .hookspecs import hookimpl, hookspec
+
+__all__ = [
+    "CORE_API_VERSION",
+    "Job",
+    "Kernel",
+    "PluginManifest",
+    "PluginSettings",
+    "Principal",
+    "Tab",
+    "Tables",
+    "db_session",
+    "get_kernel",
+    "hookimpl",
+    "hookspec",
+    "login_required",
+    "make_base",
+    "plugin_settings_config",
+    "public",
+    "require_tab",
+    "run_migrations",
+    "service",
+]

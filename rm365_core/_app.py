@@ -1,0 +1,194 @@
+"""The application factory: builds the kernel, mounts every enabled plugin, serves the shell."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from . import _migrations
+from ._auth import Authenticator, TokenService
+from ._kernel import Kernel
+from ._plugins import Plugin
+from ._settings import Settings, load_settings
+
+log = logging.getLogger("rm365")
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def build_kernel(
+    settings: Settings | None = None,
+    *,
+    extra_plugins: Iterable[Plugin] = (),
+    discover_installed: bool = True,
+) -> Kernel:
+    """A kernel with its plugins loaded (no app, no migrations): for the CLI and the app."""
+    settings = settings or load_settings()
+    kernel = Kernel(settings, extra_plugins=extra_plugins, discover_installed=discover_installed)
+    kernel.load_plugins()
+    kernel.token_service = TokenService(  # type: ignore[attr-defined]
+        settings.resolve_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        minutes=settings.access_token_minutes,
+    )
+    kernel.authenticator = Authenticator(kernel, kernel.token_service)  # type: ignore[attr-defined]
+    return kernel
+
+
+def _hub_disconnect(kernel: Kernel) -> Any:
+    def disconnect(username: str) -> None:
+        hub = kernel.hub
+        if hub is None:
+            return
+        loop = getattr(hub, "loop", None)
+        import asyncio
+
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(hub.disconnect_user(username), loop)
+
+    return disconnect
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": e.get("msg", "invalid"),
+                "type": e.get("type", "value_error"),
+            }
+            for e in exc.errors()
+        ]
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors
+        )
+        return JSONResponse({"detail": errors, "message": where}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "-")
+        log.exception("unhandled error in %s %s (request %s)", request.method, request.url.path, request_id)
+        return JSONResponse(
+            {"detail": f"internal error (request id {request_id})"},
+            status_code=500,
+            headers={"X-Request-ID": request_id},
+        )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    kernel: Kernel | None = None,
+    extra_plugins: Iterable[Plugin] = (),
+    discover_installed: bool = True,
+    upgrade: bool | None = None,
+    realtime: bool = True,
+) -> FastAPI:
+    """The FastAPI application of a site. ``upgrade`` runs migrations first (default: on the
+    embedded SQLite default, or when RM365_AUTO_UPGRADE says so)."""
+    kernel = kernel or build_kernel(
+        settings, extra_plugins=extra_plugins, discover_installed=discover_installed
+    )
+    settings = kernel.settings
+    if upgrade is None:
+        upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
+    if upgrade:
+        _migrations.upgrade(kernel)
+    kernel.hub_disconnect = _hub_disconnect(kernel)  # type: ignore[attr-defined]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel)
+        if kernel.hub is not None:
+            await kernel.hub.startup()
+        kernel.jobs.start_periodic()
+        try:
+            yield
+        finally:
+            await kernel.jobs.stop()
+            if kernel.hub is not None:
+                await kernel.hub.shutdown()
+            await run_in_threadpool(kernel.plugins.call_each, "shutdown", kernel=kernel, reverse=True)
+
+    app = FastAPI(
+        title="RM365 Toolbox",
+        version=kernel.plugins.plugins["core"].manifest.version,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.kernel = kernel
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Any:
+        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        )
+    _error_handlers(app)
+
+    from ._core.api import health_router
+
+    app.include_router(health_router, prefix="/api")
+    for prefix, router in kernel.routers:
+        app.include_router(router, prefix=prefix)
+
+    for plugin in kernel.plugins.enabled():
+        if plugin.web_dir is not None:
+            app.mount(f"/plugins/{plugin.name}", StaticFiles(directory=plugin.web_dir), name=f"web-{plugin.name}")
+    if WEB_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Any:
+        page = WEB_DIR / "index.html"
+        if not page.exists():
+            raise HTTPException(404, "the web shell is not installed")
+        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+    index.__rm365_public__ = True  # type: ignore[attr-defined]
+
+    if realtime:
+        from ._realtime import Hub
+
+        kernel.hub = Hub(
+            authenticate=kernel.authenticator.authenticate,  # type: ignore[attr-defined]
+            redis_url=settings.redis_url,
+            cors_origins=settings.cors_origins,
+        )
+        kernel.plugins.call_each("register_realtime", kernel=kernel, hub=kernel.hub)
+    return app
+
+
+def asgi_app(app: FastAPI) -> Any:
+    """The ASGI application to serve: the API and shell with the realtime hub mounted."""
+    kernel = app.state.kernel
+    return kernel.hub.wrap(app) if kernel.hub is not None else app
+
+
+def make_asgi() -> Any:
+    """Factory for ``uvicorn --factory rm365_core._app:make_asgi`` (each worker builds its own)."""
+    return asgi_app(create_app())

@@ -1,0 +1,294 @@
+"""HTTP routes of the kernel: auth, users, roles, tabs, plugins, devices and health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from .._auth import login_required, public, require_tab
+from .._principal import Principal
+from .._tabs import tab_tree
+from .models import Device, User
+from .schemas import (
+    DeviceOut,
+    LoginRequest,
+    LogoutRequest,
+    MeResponse,
+    RefreshRequest,
+    RoleCreate,
+    RoleOut,
+    RoleUpdate,
+    TokenResponse,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from .service import ServiceError, UserService
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+users_router = APIRouter(tags=["users"], dependencies=[Depends(require_tab("usermanagement"))])
+system_router = APIRouter(tags=["system"], dependencies=[Depends(require_tab("system"))])
+tabs_router = APIRouter(tags=["tabs"])
+health_router = APIRouter(tags=["system"])
+
+
+def _kernel(request: Request) -> Any:
+    return request.app.state.kernel
+
+
+def _service(request: Request) -> UserService:
+    return UserService(request.app.state.kernel)
+
+
+def _fail(error: ServiceError) -> HTTPException:
+    return HTTPException(error.status, error.message, headers=error.headers)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _tokens(request: Request, service: UserService, session: Any, user: User, refresh: str) -> TokenResponse:
+    kernel = _kernel(request)
+    access, _expires = kernel.token_service.issue(user.id, user.username, user.token_version)
+    return TokenResponse(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=int(kernel.token_service.lifetime.total_seconds()),
+        role=user.role,
+        allowed_tabs=service.effective_tabs(session, user),
+    )
+
+
+async def _login_body(request: Request) -> LoginRequest:
+    """JSON ``{username, password}``, or the form the OpenAPI page's Authorize button sends."""
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            return LoginRequest(username=str(form.get("username", "")), password=str(form.get("password", "")))
+        return LoginRequest.model_validate(await request.json())
+    except ValidationError as exc:
+        raise HTTPException(422, [{"loc": ["body", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
+    except ValueError:
+        raise HTTPException(422, "the body must be JSON {username, password}") from None
+
+
+@auth_router.post(
+    "/login",
+    response_model=TokenResponse,
+    dependencies=[Depends(public)],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": LoginRequest.model_json_schema()},
+                "application/x-www-form-urlencoded": {"schema": LoginRequest.model_json_schema()},
+            },
+            "required": True,
+        }
+    },
+)
+def login(request: Request, body: LoginRequest = Depends(_login_body)) -> TokenResponse:
+    """Log in with a username and password; answers an access and a refresh token."""
+    service = _service(request)
+    kernel = _kernel(request)
+    with kernel.databases.session("core") as session:
+        try:
+            user = service.login(session, body.username, body.password, _client(request))
+        except ServiceError as error:
+            raise _fail(error) from None
+        if user is None:
+            session.commit()  # keep the recorded failure
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "invalid username or password",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        refresh = service.issue_refresh(session, user)
+        return _tokens(request, service, session, user, refresh)
+
+
+@auth_router.post("/refresh", response_model=TokenResponse, dependencies=[Depends(public)])
+def refresh(request: Request, body: RefreshRequest) -> TokenResponse:
+    """Swap a refresh token for a new pair; the old refresh token stops working."""
+    service = _service(request)
+    with _kernel(request).databases.session("core") as session:
+        try:
+            user, new_refresh = service.rotate_refresh(session, body.refresh_token)
+        except ServiceError as error:
+            raise _fail(error) from None
+        return _tokens(request, service, session, user, new_refresh)
+
+
+@auth_router.post("/logout", status_code=204, response_class=Response)
+def logout(
+    request: Request,
+    body: LogoutRequest | None = None,
+    user: Principal = Depends(login_required),
+) -> Response:
+    """Revoke this access token and the refresh token's whole login."""
+    kernel = _kernel(request)
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    claims = kernel.token_service.decode(token) or {}
+    from datetime import UTC, datetime
+
+    expires = datetime.fromtimestamp(claims.get("exp", 0), UTC)
+    with kernel.databases.session("core") as session:
+        _service(request).logout(
+            session, user.user_id, claims.get("jti", ""), expires, body.refresh_token if body else None
+        )
+    return Response(status_code=204)
+
+
+@auth_router.get("/me", response_model=MeResponse)
+def me(request: Request, user: Principal = Depends(login_required)) -> MeResponse:
+    """Who the token belongs to and the tabs they hold."""
+    kernel = _kernel(request)
+    tabs = sorted(t.id for t in kernel.tabs if user.has_tab(t.id))
+    return MeResponse(username=user.username, role=user.role, allowed_tabs=tabs)
+
+
+# -- tabs -------------------------------------------------------------------------
+@tabs_router.get("/tabs")
+def tabs(
+    request: Request,
+    all: bool = Query(False, description="every registered tab (needs usermanagement)"),
+    user: Principal = Depends(login_required),
+) -> list[dict[str, Any]]:
+    """The tree of tabs the caller holds, or with ``all=true`` every registered tab."""
+    kernel = _kernel(request)
+    if all:
+        if not user.has_tab("usermanagement"):
+            raise HTTPException(403, "you do not have the tab 'usermanagement'")
+        return tab_tree(kernel.tabs)
+    return tab_tree(kernel.tabs, user.tabs)
+
+
+# -- users and roles --------------------------------------------------------------
+@users_router.get("/users", response_model=list[UserOut])
+def list_users(request: Request) -> list[User]:
+    with _kernel(request).databases.session("core", readonly=True) as session:
+        return _service(request).list_users(session)
+
+
+@users_router.post("/users", response_model=UserOut, status_code=201)
+def create_user(request: Request, body: UserCreate) -> User:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            return _service(request).create_user(session, **body.model_dump())
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.get("/users/{username}", response_model=UserOut)
+def get_user(request: Request, username: str) -> User:
+    with _kernel(request).databases.session("core", readonly=True) as session:
+        try:
+            return _service(request).get_user(session, username)
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.patch("/users/{username}", response_model=UserOut)
+def update_user(
+    request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)
+) -> User:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            return _service(request).update_user(
+                session, username, body.model_dump(exclude_unset=True), by.username
+            )
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.delete("/users/{username}", status_code=204, response_class=Response)
+def delete_user(request: Request, username: str, by: Principal = Depends(login_required)) -> Response:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            _service(request).delete_user(session, username, by.username)
+        except ServiceError as error:
+            raise _fail(error) from None
+    return Response(status_code=204)
+
+
+@users_router.get("/roles", response_model=list[RoleOut])
+def list_roles(request: Request) -> list[Any]:
+    with _kernel(request).databases.session("core", readonly=True) as session:
+        return _service(request).list_roles(session)
+
+
+@users_router.post("/roles", response_model=RoleOut, status_code=201)
+def create_role(request: Request, body: RoleCreate) -> Any:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            return _service(request).create_role(session, body.name, body.allowed_tabs)
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.get("/roles/{name}", response_model=RoleOut)
+def get_role(request: Request, name: str) -> Any:
+    with _kernel(request).databases.session("core", readonly=True) as session:
+        try:
+            return _service(request).get_role(session, name)
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.patch("/roles/{name}", response_model=RoleOut)
+def update_role(request: Request, name: str, body: RoleUpdate) -> Any:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            return _service(request).update_role(session, name, body.allowed_tabs)
+        except ServiceError as error:
+            raise _fail(error) from None
+
+
+@users_router.delete("/roles/{name}", status_code=204, response_class=Response)
+def delete_role(request: Request, name: str) -> Response:
+    with _kernel(request).databases.session("core") as session:
+        try:
+            _service(request).delete_role(session, name)
+        except ServiceError as error:
+            raise _fail(error) from None
+    return Response(status_code=204)
+
+
+# -- system -----------------------------------------------------------------------
+@system_router.get("/plugins")
+def list_plugins(request: Request) -> list[dict[str, Any]]:
+    """Every plugin with its version, state and the error that put it there."""
+    kernel = _kernel(request)
+    return [p.as_dict() for p in sorted(kernel.plugins.plugins.values(), key=lambda p: p.name)]
+
+
+@system_router.get("/devices", response_model=list[DeviceOut])
+def list_devices(request: Request) -> list[Device]:
+    """Paired bridges and whether they are online."""
+    with _kernel(request).databases.session("core", readonly=True) as session:
+        return list(session.scalars(select(Device).order_by(Device.name)))
+
+
+@system_router.get("/jobs/{run_id}")
+def job_status(request: Request, run_id: str) -> dict[str, Any]:
+    """The progress of a background job run."""
+    run = _kernel(request).jobs.runs.get(run_id)
+    if run is None:
+        raise HTTPException(404, f"job run {run_id!r} not found")
+    return run.as_dict()
+
+
+@health_router.get("/health", dependencies=[Depends(public)])
+def health(request: Request) -> dict[str, Any]:
+    """Liveness for load balancers: plugin states and database reachability, no secrets."""
+    kernel = _kernel(request)
+    plugins = {p.name: p.state for p in kernel.plugins.plugins.values()}
+    databases = kernel.databases.check()
+    degraded = any(v != "ok" for v in databases.values()) or any(
+        s in ("failed", "missing-dependency", "incompatible") for s in plugins.values()
+    )
+    return {"status": "degraded" if degraded else "ok", "plugins": plugins, "databases": databases}

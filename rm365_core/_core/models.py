@@ -1,0 +1,94 @@
+"""Kernel tables in the logical database ``core``: users, roles, tokens, throttling, devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .._db import make_base
+
+Base = make_base("core")
+
+
+class Role(Base):
+    __tablename__ = "core_roles"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    allowed_tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "core_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(
+        String(64), ForeignKey("core_roles.name", onupdate="CASCADE", ondelete="RESTRICT")
+    )
+    allowed_tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RefreshToken(Base):
+    """A refresh token (stored as its SHA-256). Rotation links tokens of one login in a family."""
+
+    __tablename__ = "core_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_users.id", ondelete="CASCADE"), index=True
+    )
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    token_version: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RevokedAccessToken(Base):
+    """Access tokens revoked before they expire (logout); pruned once expired."""
+
+    __tablename__ = "core_revoked_access_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("core_users.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """Failed logins per key (``user:<name>`` or ``client:<address>``) in the current window."""
+
+    __tablename__ = "core_login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Device(Base):
+    """A paired bridge: the PC that has card readers or fingerprint sensors attached."""
+
+    __tablename__ = "core_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    site: Mapped[str] = mapped_column(String(150), default="")
+    drivers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    paired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,38 @@
+"""The kernel's users, roles, system and auth features, registered through the plugin hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._tabs import Tab
+from ..hookspecs import hookimpl
+from . import api
+from .models import Base
+
+
+@hookimpl
+def register_tables() -> Any:
+    return Base
+
+
+@hookimpl
+def register_tabs() -> list[Tab]:
+    return [
+        Tab(id="usermanagement", title="Users & roles", icon="users", order=900,
+            module="/static/tabs/usermanagement.js"),
+        Tab(id="system", title="System", icon="settings", order=910,
+            module="/static/tabs/system.js"),
+    ]
+
+
+@hookimpl
+def register_routes() -> list[Any]:
+    return [api.auth_router, api.users_router, api.system_router, api.tabs_router]
+
+
+@hookimpl
+def startup(kernel: Any) -> None:
+    from .service import UserService
+
+    with kernel.databases.session("core") as session:
+        UserService(kernel).seed_roles(session)

@@ -1,0 +1,93 @@
+"""Wire types of the kernel's own API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+USERNAME = r"^[A-Za-z0-9_.@-]+$"
+ROLE_NAME = r"^[a-z0-9_.-]+$"
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutRequest(BaseModel):
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    role: str
+    allowed_tabs: list[str]
+
+
+class MeResponse(BaseModel):
+    username: str
+    role: str
+    allowed_tabs: list[str]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=150, pattern=USERNAME)
+    password: str = Field(min_length=8, max_length=1024)
+    role: str = "user"
+    allowed_tabs: list[str] = Field(default_factory=list)
+    active: bool = True
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    role: str | None = None
+    allowed_tabs: list[str] | None = None
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    username: str
+    role: str
+    allowed_tabs: list[str]
+    active: bool
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+
+class RoleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, pattern=ROLE_NAME)
+    allowed_tabs: list[str] = Field(default_factory=list)
+
+
+class RoleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed_tabs: list[str] | None = None
+
+
+class RoleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    allowed_tabs: list[str]
+    builtin: bool
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    site: str
+    drivers: list[str]
+    last_seen: datetime | None
+    online: bool

@@ -1,0 +1,156 @@
+"""The database registry: named logical databases, engines, sessions and model bases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from ._settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_base(database: str) -> type[DeclarativeBase]:
+    """A declarative base whose tables live in the logical database ``database``.
+
+    >>> Base = make_base("inventory")
+    >>> class Item(Base): ...
+    """
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION, info={"database": database})
+
+    class Base(DeclarativeBase):
+        pass
+
+    Base.metadata = metadata
+    Base.__doc__ = f"Models stored in the logical database {database!r}."
+    return Base
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("sqlite:///", 1)[-1]
+    if path and path != ":memory:":
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=16,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is broken).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers take the lock up front so that two transactions never deadlock while
+        # upgrading from read to write; read-only sessions ask for DEFERRED.
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _server_engine(url: str) -> Engine:
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+class Databases:
+    """Engines and session factories for every logical database, created on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engines: dict[str, Engine] = {}
+        self._makers: dict[tuple[str, bool], sessionmaker[Session]] = {}
+        self._lock = threading.Lock()
+        self.names: set[str] = {"core"}
+
+    def declare(self, name: str) -> None:
+        """Make a logical database known (plugins declare theirs in their manifest)."""
+        self.names.add(name)
+
+    def url(self, name: str) -> str:
+        return self.settings.database_url_for(name)
+
+    def engine(self, name: str) -> Engine:
+        engine = self._engines.get(name)
+        if engine is not None:
+            return engine
+        with self._lock:
+            if name not in self._engines:
+                url = self.url(name)
+                self.names.add(name)
+                self._engines[name] = (
+                    _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
+                )
+            return self._engines[name]
+
+    def is_sqlite(self, name: str) -> bool:
+        return self.engine(name).dialect.name == "sqlite"
+
+    def sessionmaker(self, name: str, *, readonly: bool = False) -> sessionmaker[Session]:
+        key = (name, readonly)
+        maker = self._makers.get(key)
+        if maker is None:
+            engine = self.engine(name)
+            if readonly and engine.dialect.name == "sqlite":
+                engine = engine.execution_options(sqlite_begin="DEFERRED")  # type: ignore[assignment]
+            maker = sessionmaker(bind=engine, expire_on_commit=False)
+            self._makers[key] = maker
+        return maker
+
+    @contextmanager
+    def session(self, name: str, *, readonly: bool = False) -> Iterator[Session]:
+        """A session that commits when the block ends cleanly and rolls back otherwise."""
+        session = self.sessionmaker(name, readonly=readonly)()
+        try:
+            yield session
+            if readonly:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def check(self) -> dict[str, str]:
+        """``{name: "ok" | "error"}`` for every known database."""
+        result: dict[str, str] = {}
+        for name in sorted(self.names):
+            try:
+                with self.engine(name).connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                result[name] = "ok"
+            except Exception:  # noqa: BLE001 - reported, never raised
+                result[name] = "error"
+        return result
+
+    def dispose(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+        self._makers.clear()

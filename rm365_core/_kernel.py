@@ -1,0 +1,190 @@
+"""The kernel object: settings, databases, plugins and everything they registered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import ValidationError
+from sqlalchemy import MetaData
+
+from ._db import Databases
+from ._jobs import Job, JobRunner
+from ._plugins import Plugin, PluginManager, discover, plugin_from_module
+from ._settings import PluginSettings, Settings, SettingsError
+from ._tabs import Tab
+
+log = logging.getLogger("rm365")
+
+
+@dataclass
+class Tables:
+    """A plugin's tables: the logical database, the metadata and its Alembic folder."""
+
+    database: str
+    metadata: MetaData
+    migrations: Path | None = None
+
+
+class ServiceRegistry:
+    """Services that plugins offer each other by name (``inventory.stock``)."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, Any] = {}
+        self._owners: dict[str, str] = {}
+
+    def add(self, name: str, service: Any, owner: str) -> None:
+        if name in self._services:
+            raise ValueError(f"service {name!r} is already registered by {self._owners[name]}")
+        self._services[name] = service
+        self._owners[name] = owner
+
+    def get(self, name: str) -> Any | None:
+        """The service, or None when the plugin that offers it is absent or disabled."""
+        return self._services.get(name)
+
+    def require(self, name: str) -> Any:
+        service = self._services.get(name)
+        if service is None:
+            raise LookupError(f"service {name!r} is not available (is its plugin enabled?)")
+        return service
+
+    def names(self) -> list[str]:
+        return sorted(self._services)
+
+
+class Kernel:
+    """Everything a running site holds; plugins receive it as the ``kernel`` hook argument."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        extra_plugins: Iterable[Plugin] = (),
+        discover_installed: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.databases = Databases(settings)
+        self.services = ServiceRegistry()
+        self.tabs: list[Tab] = []
+        self.tables: dict[str, Tables] = {}
+        self.routers: list[tuple[str, APIRouter]] = []
+        self.device_handlers: dict[str, list[tuple[str, Any]]] = {}
+        self.plugin_settings: dict[str, Any] = {}
+        self.jobs = JobRunner(self)
+        self.hub: Any = None
+        core = plugin_from_module("core", "rm365_core._core.plugin")
+        core.manifest.title = "Kernel"
+        from ._version import CORE_API_VERSION
+
+        core.manifest.version = CORE_API_VERSION
+        core.manifest.databases = ["core"]
+        core.mount = "/api/v1"
+        candidates = [core, *extra_plugins]
+        if discover_installed:
+            extra_names = {p.name for p in candidates}
+            candidates += [p for p in discover() if p.name not in extra_names]
+        self.plugins = PluginManager(candidates, settings.plugins)
+
+    # -- loading ----------------------------------------------------------------------
+    def load_plugins(self) -> None:
+        self.plugins.load(self)
+
+    def _accept(self, plugin: Plugin) -> None:
+        """Validate and take in what a plugin registered; raising quarantines the plugin."""
+        c = plugin.contributions
+        name = plugin.name
+        settings_cls = c.get("register_settings")
+        if settings_cls is not None:
+            if not (isinstance(settings_cls, type) and issubclass(settings_cls, PluginSettings)):
+                raise TypeError("register_settings must return a PluginSettings subclass")
+            try:
+                self.plugin_settings[name] = settings_cls()
+            except ValidationError as exc:
+                prefix = settings_cls.model_config.get("env_prefix", "")
+                problems = "; ".join(
+                    f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                    for e in exc.errors()
+                )
+                raise SettingsError(problems) from None
+        tables = self._as_tables(plugin, c.get("register_tables"))
+        tabs = self._as_list(c.get("register_tabs"))
+        for tab in tabs:
+            if not isinstance(tab, Tab):
+                raise TypeError(f"register_tabs returned {type(tab).__name__}, not Tab")
+            if any(t.id == tab.id for t in self.tabs):
+                raise ValueError(f"tab {tab.id!r} is already registered")
+        routers = self._as_list(c.get("register_routes"))
+        for router in routers:
+            if not isinstance(router, APIRouter):
+                raise TypeError("register_routes must return APIRouter objects")
+        services = c.get("register_services") or {}
+        if not isinstance(services, dict):
+            raise TypeError("register_services must return a {name: service} dict")
+        handlers = c.get("register_device_handlers") or {}
+        if not isinstance(handlers, dict):
+            raise TypeError("register_device_handlers must return a {event: handler} dict")
+        jobs = self._as_list(c.get("register_jobs"))
+        for job in jobs:
+            if not isinstance(job, Job):
+                raise TypeError("register_jobs must return Job objects")
+        # Everything validated: now commit it all, so a failure above leaves no trace.
+        for service_name in services:
+            if self.services.get(service_name) is not None:
+                raise ValueError(f"service {service_name!r} is already registered")
+        for service_name, service in services.items():
+            self.services.add(service_name, service, name)
+        if tables is not None:
+            self.tables[name] = tables
+            self.databases.declare(tables.database)
+        for db in plugin.manifest.databases:
+            self.databases.declare(db)
+        for tab in tabs:
+            self.tabs.append(
+                Tab(**{**tab.__dict__, "plugin": name})  # remember the owner
+            )
+        prefix = plugin.mount if plugin.mount is not None else f"/api/v1/{name}"
+        for router in routers:
+            self.routers.append((prefix, router))
+        for event, handler in handlers.items():
+            self.device_handlers.setdefault(event, []).append((name, handler))
+        for job in jobs:
+            self.jobs.add(job, owner=name)
+
+    @staticmethod
+    def _as_list(value: Any) -> list[Any]:
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)
+        return [value]
+
+    @staticmethod
+    def _as_tables(plugin: Plugin, value: Any) -> Tables | None:
+        if value is None:
+            return None
+        if isinstance(value, Tables):
+            tables = value
+        else:
+            metadata = value if isinstance(value, MetaData) else getattr(value, "metadata", None)
+            if not isinstance(metadata, MetaData):
+                raise TypeError("register_tables must return a declarative base, MetaData or Tables")
+            database = metadata.info.get("database") or plugin.name
+            tables = Tables(database=database, metadata=metadata)
+        if tables.migrations is None:
+            tables.migrations = plugin.migrations_dir
+        return tables
+
+    # -- helpers for plugins --------------------------------------------------------
+    def settings_for(self, plugin: str) -> Any:
+        """A plugin's settings instance (from its ``register_settings``)."""
+        return self.plugin_settings.get(plugin)
+
+    def emit(self, event: str, data: Any, room: str | None = None) -> None:
+        """Broadcast a server event to a realtime room (no-op when the hub is not running)."""
+        if self.hub is not None:
+            self.hub.emit(event, data, room=room)

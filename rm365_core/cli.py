@@ -1,0 +1,234 @@
+"""The ``rm365`` command: serve, plugins, db, users, doctor, and commands from plugins."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ._settings import SettingsError, load_settings
+
+app = typer.Typer(help="RM365 Toolbox: staff tools for warehouse and retail.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _kernel() -> Any:
+    from ._app import build_kernel
+
+    try:
+        return build_kernel(load_settings())
+    except SettingsError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+def _ensure_admin(kernel: Any, username: str, password: str, *, reset: bool) -> bool:
+    """Create ``username`` as admin; with ``reset`` an existing one gets ``password``."""
+    from sqlalchemy import select
+
+    from ._core.models import User
+    from ._core.service import UserService
+
+    service = UserService(kernel)
+    with kernel.databases.session("core") as session:
+        service.seed_roles(session)
+        existing = session.scalar(select(User).where(User.username == username))
+        if existing is None:
+            service.create_admin(session, username, password)
+            return True
+        if reset:
+            service.update_user(session, username, {"password": password, "role": "admin", "active": True}, "cli")
+            return True
+    return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (use Redis for >1).")] = 1,
+    demo: Annotated[bool, typer.Option(help="Create an admin and demo data; print the password.")] = False,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run the web server (API, realtime hub and web shell)."""
+    import logging
+
+    import uvicorn
+
+    from . import _migrations
+    from ._app import asgi_app, create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kernel = _kernel()
+    settings = kernel.settings
+    upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
+    if upgrade or demo:
+        _migrations.upgrade(kernel)
+    problems = _migrations.pending(kernel)
+    for plugin, problem in problems.items():
+        typer.secho(f"warning: {plugin}: {problem}", fg="yellow", err=True)
+    if demo:
+        password = secrets.token_urlsafe(12)
+        _ensure_admin(kernel, "admin", password, reset=True)
+        from ._core.service import UserService
+
+        with kernel.databases.session("core") as session:
+            UserService(kernel).seed_roles(session)
+        kernel.plugins.call_each("demo_data", kernel=kernel)
+        typer.secho(
+            f"\n  Demo site ready: http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
+            f"\n  Log in as admin with password: {password}\n",
+            fg="green",
+            bold=True,
+        )
+    if workers > 1 and not settings.redis_url:
+        typer.secho(
+            "warning: several workers without RM365_REDIS_URL: realtime rooms are not shared",
+            fg="yellow",
+            err=True,
+        )
+    common: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True}
+    if workers == 1:
+        uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False)), **common)
+    else:
+        kernel.databases.dispose()
+        os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
+        uvicorn.run("rm365_core._app:make_asgi", factory=True, workers=workers, **common)
+
+
+@app.command("plugins")
+def plugins_command() -> None:
+    """List plugins with their version, state and error."""
+    kernel = _kernel()
+    rows = sorted(kernel.plugins.plugins.values(), key=lambda p: p.name)
+    width = max(len(p.name) for p in rows)
+    for plugin in rows:
+        requires = f" requires={','.join(plugin.manifest.requires)}" if plugin.manifest.requires else ""
+        line = f"{plugin.name:<{width}}  {plugin.manifest.version:<8} {plugin.state:<18}{requires}"
+        colour = "green" if plugin.state == "enabled" else ("yellow" if plugin.state == "disabled" else "red")
+        typer.secho(line, fg=colour)
+        if plugin.error:
+            typer.echo(f"{'':<{width}}  error: {plugin.error}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every enabled plugin's migrations."""
+    from . import _migrations
+
+    kernel = _kernel()
+    for name in _migrations.upgrade(kernel):
+        typer.echo(f"{name}: up to date")
+
+
+@db_app.command("revision")
+def db_revision(
+    plugin: str,
+    message: Annotated[str, typer.Option("-m", "--message")],
+    empty: Annotated[bool, typer.Option(help="Write an empty migration.")] = False,
+) -> None:
+    """Write a new migration for PLUGIN from its models (the database must be up to date)."""
+    from . import _migrations
+
+    kernel = _kernel()
+    if plugin not in kernel.tables:
+        typer.secho(f"error: plugin {plugin!r} has no tables or is not enabled", fg="red", err=True)
+        raise typer.Exit(1)
+    _migrations.revision(kernel, plugin, message, autogenerate=not empty)
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Create an administrator (the password is read from stdin or asked for)."""
+    from . import _migrations
+    from ._auth import validate_password_strength
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = validate_password_strength(password)
+    if problem:
+        typer.secho(f"error: {problem}", fg="red", err=True)
+        raise typer.Exit(1)
+    kernel = _kernel()
+    if kernel.settings.embedded:
+        _migrations.upgrade(kernel, ["core"])
+    if not _ensure_admin(kernel, username, password, reset=False):
+        typer.secho(f"error: user {username!r} already exists", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"admin {username!r} created")
+
+
+@app.command()
+def doctor() -> None:
+    """Check settings, databases, migrations and plugins; exit 1 on any problem."""
+    from . import _migrations
+
+    problems: list[str] = []
+    try:
+        settings = load_settings()
+        settings.resolve_secret()
+    except SettingsError as exc:
+        typer.secho(f"problem: settings: {exc}", fg="red")
+        raise typer.Exit(1) from None
+    kernel = _kernel()
+    for name, state in kernel.databases.check().items():
+        if state != "ok":
+            problems.append(f"database {name}: cannot connect to {_safe_url(kernel.databases.url(name))}")
+    if not problems:
+        for plugin, problem in _migrations.pending(kernel).items():
+            problems.append(f"migrations {plugin}: {problem}")
+    for plugin in kernel.plugins.plugins.values():
+        if plugin.state in ("failed", "missing-dependency", "incompatible"):
+            problems.append(f"plugin {plugin.name}: {plugin.state}: {plugin.error}")
+    if settings.plugins:
+        for name in settings.plugins:
+            if name not in kernel.plugins.plugins:
+                problems.append(f"plugin {name}: named in RM365_PLUGINS but not installed")
+    for problem in problems:
+        typer.secho(f"problem: {problem}", fg="red")
+    if problems:
+        raise typer.Exit(1)
+    typer.secho("ok: settings, databases, migrations and plugins are fine", fg="green")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _plugin_commands() -> None:
+    """Let enabled plugins add ``rm365 <plugin> ...`` commands."""
+    if len(sys.argv) > 1 and sys.argv[1] in {"serve", "plugins", "db", "users", "doctor", "--help"}:
+        return
+    try:
+        from ._app import build_kernel
+
+        kernel = build_kernel(load_settings())
+    except Exception:  # noqa: BLE001 - the built-in commands must still work
+        return
+    for plugin in kernel.plugins.enabled():
+        sub = typer.Typer(help=f"Commands of the {plugin.name} plugin.", no_args_is_help=True)
+        kernel.plugins.call_plugin(plugin, "register_cli", kernel=kernel, app=sub)
+        if sub.registered_commands or sub.registered_groups:
+            app.add_typer(sub, name=plugin.name)
+
+
+def main() -> None:
+    _plugin_commands()
+    app()
+
+
+if __name__ == "__main__":
+    main()
