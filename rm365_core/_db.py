@@ -127,10 +127,9 @@ class Databases:
         session = self.sessionmaker(name, readonly=readonly)()
         try:
             yield session
-            if readonly:
-                session.rollback()
-            else:
+            if not readonly:
                 session.commit()
+            # A read-only session just closes: its objects stay readable after the block.
         except BaseException:
             session.rollback()
             raise

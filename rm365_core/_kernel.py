@@ -85,6 +85,9 @@ class Kernel:
         core.manifest.databases = ["core"]
         core.mount = "/api/v1"
         candidates = [core, *extra_plugins]
+        for entry in settings.plugin_paths:
+            plugin_name, module_path = (part.strip() for part in entry.split("=", 1))
+            candidates.append(plugin_from_module(plugin_name, module_path))
         if discover_installed:
             extra_names = {p.name for p in candidates}
             candidates += [p for p in discover() if p.name not in extra_names]

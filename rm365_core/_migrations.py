@@ -69,6 +69,8 @@ def upgrade(kernel: Any, plugins: list[str] | None = None) -> list[str]:
         if plugin.name not in kernel.tables or (plugins and plugin.name not in plugins):
             continue
         tables = kernel.tables[plugin.name]
+        if tables.migrations is None:
+            continue  # reported by pending() and `rm365 doctor`
         engine = kernel.databases.engine(tables.database)
         with engine.begin() as connection:
             config = _config(kernel, plugin.name, connection)
@@ -82,7 +84,10 @@ def pending(kernel: Any) -> dict[str, str]:
     problems: dict[str, str] = {}
     for plugin in kernel.plugins.enabled():
         tables = kernel.tables.get(plugin.name)
-        if tables is None or tables.migrations is None:
+        if tables is None:
+            continue
+        if tables.migrations is None:
+            problems[plugin.name] = "has tables but no migrations/ folder"
             continue
         try:
             script = ScriptDirectory(str(tables.migrations))

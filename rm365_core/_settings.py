@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     plugins: Annotated[list[str] | None, NoDecode] = None
     strict_plugins: bool = False
+    #: Plugins not installed as distributions, ``name=module.path`` (development, benchmarks).
+    plugin_paths: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -68,6 +70,16 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and value.strip() in ("", "*", "all")):
             return None
         return _split_csv(value)
+
+    @field_validator("plugin_paths", mode="before")
+    @classmethod
+    def _parse_plugin_paths(cls, value: object) -> object:
+        paths = _split_csv(value)
+        if isinstance(paths, list):
+            for entry in paths:
+                if "=" not in entry:
+                    raise ValueError(f"{entry!r} is not name=module.path")
+        return paths
 
     @field_validator("cors_origins", mode="before")
     @classmethod

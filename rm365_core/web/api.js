@@ -210,16 +210,24 @@ export const api = {
     return data;
   },
 
-  /** Revokes the refresh token on the server (best effort) and forgets both tokens. */
+  /** Revokes the session on the server (best effort), then forgets both tokens either way. */
   async logout() {
-    const refreshToken = storedRefreshToken();
-    const token = accessToken;
-    clearTokens();
-    if (!refreshToken) return;
     try {
-      await send('POST', '/api/v1/auth/logout', { refresh_token: refreshToken }, {}, token);
+      // The server wants a valid access token with the refresh token, so an expired access
+      // token is renewed first; otherwise the refresh token would stay usable.
+      if (!accessToken && storedRefreshToken()) await refresh();
+      const body = () => ({ refresh_token: storedRefreshToken() });
+      try {
+        await send('POST', '/api/v1/auth/logout', body(), {}, accessToken);
+      } catch (err) {
+        if (err.status !== 401 || !storedRefreshToken()) throw err;
+        await refresh();
+        await send('POST', '/api/v1/auth/logout', body(), {}, accessToken);
+      }
     } catch (err) {
       console.warn('logout request failed', err);
+    } finally {
+      clearTokens();
     }
   },
 

@@ -4,6 +4,9 @@ import { io } from './vendor/socket.io.esm.min.js';
 
 const ACK_TIMEOUT_MS = 10_000;
 const MAX_AUTH_RETRIES = 3;
+// The server drops presence entries not refreshed for a while (60 s by default) so that
+// vanished clients disappear; pinging well within that keeps this page listed.
+const PRESENCE_PING_MS = 15_000;
 
 /**
  * One Socket.IO connection for the whole page.
@@ -31,6 +34,7 @@ export class Realtime {
     this.statusListeners = new Set();
     this.authRetries = 0;
     this.attached = new Set(); // events with a dispatcher on the current socket
+    this.pingTimer = null;
   }
 
   /** Opens the connection (no-op when already open or opening). */
@@ -53,8 +57,10 @@ export class Realtime {
       this.authRetries = 0;
       this.setStatus('online');
       for (const room of this.rooms.keys()) this.syncRoom(room);
+      this.startPing();
     });
     socket.on('disconnect', (reason) => {
+      this.stopPing();
       this.setStatus('offline');
       for (const entry of this.rooms.values()) entry.sentOn = null;
       // The server closed us on purpose (e.g. a revoked token); socket.io will not retry.
@@ -80,8 +86,24 @@ export class Realtime {
     socket.connect();
   }
 
+  startPing() {
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      if (this.socket?.connected && this.rooms.size) {
+        // `{}` refreshes every room this connection is in.
+        this.emit('presence:ping', {}).catch(() => {});
+      }
+    }, PRESENCE_PING_MS);
+  }
+
+  stopPing() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
   /** Closes the connection and forgets rooms and presence (used at logout). */
   disconnect() {
+    this.stopPing();
     const socket = this.socket;
     this.socket = null;
     if (socket) {

@@ -1,7 +1,7 @@
 // ui.js — shared UI components: toasts, confirmation and form dialogs, the presence bar.
 
 import { errorMessage } from './api.js';
-import { colorFor, h, icon, initials } from './dom.js';
+import { colorFor, h, icon, initials, replace } from './dom.js';
 
 /* ---------------------------------------------------------------- toasts */
 
@@ -185,7 +185,7 @@ export function presenceBar(element, { me } = {}) {
 
   return {
     element: bar,
-    render(users = []) {
+    render(users = [], count = null) {
       const byName = new Map();
       for (const user of users) {
         if (!user?.username) continue;
@@ -197,8 +197,11 @@ export function presenceBar(element, { me } = {}) {
         a.username === me ? -1 : b.username === me ? 1 : a.username.localeCompare(b.username),
       );
       bar.dataset.count = String(sorted.length);
-      list.replaceChildren(
-        ...sorted.map((user) => {
+      // The server lists at most a few dozen connections and sends the full `count`.
+      const hidden = typeof count === 'number' && count > users.length ? count - users.length : 0;
+      replace(
+        list,
+        sorted.map((user) => {
           const what = describe(user.state);
           const label = `${user.username}${user.username === me ? ' (you)' : ''}${what ? ` — ${what}` : ''}`;
           return h(
@@ -215,6 +218,7 @@ export function presenceBar(element, { me } = {}) {
             initials(user.username),
           );
         }),
+        hidden ? h('span', { class: 'avatar more', role: 'listitem', title: `${hidden} more connection${hidden === 1 ? '' : 's'}` }, `+${hidden}`) : null,
       );
     },
     remove() {

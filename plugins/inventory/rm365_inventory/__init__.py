@@ -1,0 +1,1 @@
+"""RM365 inventory plugin: items, stock by location, atomic adjustments and scanner batches."""

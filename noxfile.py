@@ -1,0 +1,71 @@
+"""Test, lint and benchmark sessions. ``uv run nox`` runs what this machine supports.
+
+Sessions run inside the project's uv environment (no per-session virtualenvs):
+``tests`` (SQLite), ``tests_pg`` (PostgreSQL, needs RM365_TEST_DATABASE_URL),
+``e2e`` (Playwright driving Chromium), ``lint`` (ruff + mypy), ``bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "tests", "tests_pg", "e2e"]
+nox.options.error_on_missing_interpreters = False
+
+CI = bool(os.environ.get("CI"))
+CHROMIUM = os.environ.get("RM365_CHROMIUM", "/usr/bin/chromium")
+
+
+def _skip_or_fail(session: nox.Session, reason: str) -> None:
+    if CI:
+        session.error(f"{reason} (CI must run this session)")
+    session.skip(reason)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite on SQLite (PostgreSQL-only tests run in tests_pg)."""
+    env = {"RM365_TEST_DATABASE_URL": ""}
+    session.run(
+        "pytest", "-m", "not browser and not postgres", "-q", *session.posargs, env=env
+    )
+
+
+@nox.session
+def tests_pg(session: nox.Session) -> None:
+    """The whole suite on PostgreSQL: every test site gets a fresh schema."""
+    if not os.environ.get("RM365_TEST_DATABASE_URL"):
+        _skip_or_fail(
+            session,
+            "RM365_TEST_DATABASE_URL is not set "
+            "(e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)",
+        )
+    session.run("pytest", "-m", "not browser", "-q", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Browser tests: Playwright driving the system's Chromium."""
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        _skip_or_fail(session, f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    session.run("pytest", "-m", "browser", "-q", "tests/browser", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (style, bugs, security) and mypy (types)."""
+    session.run("ruff", "check", "rm365_core", "plugins", "tests", "benchmarks", "noxfile.py")
+    session.run("mypy", "rm365_core", "plugins/inventory/rm365_inventory")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark under benchmarks/ (PostgreSQL and Redis where they name them)."""
+    scripts = sorted(Path("benchmarks").glob("bench_*.py"))
+    for script in scripts:
+        session.run("python", str(script), *session.posargs)

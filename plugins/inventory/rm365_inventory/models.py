@@ -1,0 +1,103 @@
+"""Inventory tables (logical database ``inventory``): items, stock per location, adjustments
+and their movements. A total is always summed from the stock rows, never stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rm365_core import make_base
+
+Base = make_base("inventory")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Item(Base):
+    """A product. ``version`` goes up with every change, stock included (for If-Match)."""
+
+    __tablename__ = "inventory_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    item_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Stock(Base):
+    """The quantity of one item at one location; the database refuses a negative one."""
+
+    __tablename__ = "inventory_stock"
+    __table_args__ = (
+        UniqueConstraint("item_pk", "location", name="uq_inventory_stock_item_location"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("inventory_items.id", ondelete="CASCADE"))
+    location: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    expiry: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Adjustment(Base):
+    """One requested change of stock (one transaction). ``client_id`` makes retries safe:
+    the unique constraint lets a scanner's entry be applied once, ever."""
+
+    __tablename__ = "inventory_adjustments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    item_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_items.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(20))
+    username: Mapped[str] = mapped_column(String(150))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Movement(Base):
+    """The change at one location caused by an adjustment, with the quantity it left there."""
+
+    __tablename__ = "inventory_movements"
+    __table_args__ = (
+        Index("ix_inventory_movements_sku_created_at", "sku", "created_at"),
+        CheckConstraint("quantity_after >= 0", name="quantity_after_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adjustment_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_adjustments.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(32))
+    delta: Mapped[int] = mapped_column(Integer)
+    quantity_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    username: Mapped[str] = mapped_column(String(150), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,3 @@
+"""Never imported: the kernel decides from plugin.toml alone that it cannot run."""
+
+raise AssertionError("rm365_broken_manifest was imported although its manifest rules it out")

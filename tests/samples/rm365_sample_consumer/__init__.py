@@ -1,0 +1,1 @@
+"""Uses the optional ``sample.greeting`` service and works without it."""

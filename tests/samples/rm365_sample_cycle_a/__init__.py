@@ -1,0 +1,1 @@
+"""Requires cycle_b, which requires it back: both missing-dependency."""

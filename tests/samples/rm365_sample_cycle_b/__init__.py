@@ -1,0 +1,1 @@
+"""Requires cycle_a, which requires it back: both missing-dependency."""

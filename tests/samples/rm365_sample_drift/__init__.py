@@ -1,0 +1,1 @@
+"""A plugin whose models and migrations disagree: proof that the drift check sees it."""

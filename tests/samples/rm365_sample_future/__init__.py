@@ -1,0 +1,1 @@
+"""Wants kernel API 2 or later: incompatible, never imported."""

@@ -1,0 +1,1 @@
+"""Requires broken_import, which fails on import: missing-dependency."""

@@ -1,0 +1,1 @@
+"""Requires a member of a cycle: missing-dependency too."""

@@ -1,0 +1,3 @@
+"""Where the ordering samples record which hooks ran, in order (tests clear it)."""
+
+CALLS: list[str] = []
