@@ -73,7 +73,7 @@ def free_port() -> int:
 # ------------------------------------------------------------------------------ server
 
 
-def serve(port: int, redis_url: str | None, prefix: str, ws: str) -> None:
+def serve(port: int, redis_url: str | None, prefix: str, ws: str, deflate: bool) -> None:
     """One server worker: the hub on a bare FastAPI app with two bench routes."""
     from contextlib import asynccontextmanager
 
@@ -117,7 +117,7 @@ def serve(port: int, redis_url: str | None, prefix: str, ws: str) -> None:
 
     uvicorn.run(
         hub.wrap(app), host=HOST, port=port, log_level="warning", ws=ws, lifespan="on",
-        timeout_graceful_shutdown=3,
+        ws_per_message_deflate=deflate, timeout_graceful_shutdown=3,
     )
 
 
@@ -275,7 +275,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def scenario(
     name: str, workers: int, clients: int, rounds: int, procs: int, redis_url: str | None,
-    ws: str, deflate: bool, size: int,
+    ws: str, deflate: bool, size: int, server_deflate: bool,
 ) -> dict[str, Any]:
     prefix = f"rm365bench-{uuid.uuid4().hex[:8]}"
     ports = [free_port() for _ in range(workers)]
@@ -286,6 +286,8 @@ def scenario(
     try:
         for port in ports:
             args = ["--serve", str(port), "--prefix", prefix, "--ws", ws]
+            if server_deflate:
+                args.append("--server-deflate")
             if redis_url:
                 args += ["--redis", redis_url]
             servers.append(Proc(args))
@@ -320,19 +322,23 @@ def scenario(
 
         emit_ms: list[float] = []
         latencies: list[float] = []
+        per_round_max: list[float] = []
         missing = 0
         for round_number in range(rounds):
             emit_ms.append(
                 http("POST", f"{urls[0]}/bench/emit", {"round": round_number, "size": size})[
                     "emit_ms"]
             )
+            round_latencies: list[float] = []
             for proc in client_procs:
                 try:
                     result = proc.read(timeout=20)
                 except TimeoutError:
                     missing += 1
                     continue
-                latencies.extend(result["latencies_ms"])
+                round_latencies.extend(result["latencies_ms"])
+            latencies.extend(round_latencies)
+            per_round_max.append(max(round_latencies, default=float("nan")))
             time.sleep(0.2)
         return {
             "name": name,
@@ -348,6 +354,8 @@ def scenario(
             "deliveries": len(latencies),
             "expected": connected * rounds,
             "missing_reports": missing,
+            "emit_ms_rounds": emit_ms,
+            "max_ms_rounds": per_round_max,
         }
     finally:
         for proc in client_procs:
@@ -403,6 +411,8 @@ def print_table(results: list[dict[str, Any]], rounds: int) -> None:
                               and r["kib_per_conn"] < AIM_KIB_PER_CONNECTION) else "MISSES"
         print(f"  {r['name']}: {verdict} the aim; connect+join of all clients took "
               f"{r['connect_s']:.1f} s; failed clients: {r['failed']}")
+        print(f"    per round: emit ms {', '.join(f'{v:.1f}' for v in r['emit_ms_rounds'])}; "
+              f"slowest client ms {', '.join(f'{v:.0f}' for v in r['max_ms_rounds'])}")
     print("  (p99/aim and mem/aim below 1.00 meet the aim)")
 
 
@@ -418,6 +428,9 @@ def main() -> int:
     parser.add_argument("--ws", default="auto", help="uvicorn WebSocket implementation")
     parser.add_argument("--no-deflate", action="store_true",
                         help="clients do not offer permessage-deflate (browsers do)")
+    parser.add_argument("--server-deflate", action="store_true",
+                        help="let uvicorn accept permessage-deflate (its default; the "
+                        "recommended setting for the hub is off: ~48 KiB more per connection)")
     parser.add_argument("--size", type=int, default=200, help="padding bytes in the event")
     parser.add_argument("--json", help="also write the results to this file")
     # internal modes
@@ -431,7 +444,8 @@ def main() -> int:
 
     if args.serve:
         # A worker uses Redis only when the orchestrator passed --redis explicitly.
-        serve(args.serve, args.redis if "--redis" in sys.argv else None, args.prefix, args.ws)
+        serve(args.serve, args.redis if "--redis" in sys.argv else None, args.prefix, args.ws,
+              args.server_deflate)
         return 0
     if args.client_proc:
         try:
@@ -450,7 +464,7 @@ def main() -> int:
     started = time.monotonic()
     print(f"1 worker, {args.clients} clients in {procs} client process(es) ...", flush=True)
     results.append(scenario("1 worker", 1, args.clients, args.rounds, procs, None, args.ws,
-                            deflate, args.size))
+                            deflate, args.size, args.server_deflate))
     if args.no_redis:
         print("2 workers + Redis: skipped (--no-redis)")
     elif not redis_reachable(args.redis):
@@ -458,10 +472,12 @@ def main() -> int:
     else:
         print(f"2 workers + Redis, {args.clients} clients split across them ...", flush=True)
         results.append(scenario("2 workers + Redis", 2, args.clients, args.rounds, procs,
-                                args.redis, args.ws, deflate, args.size))
+                                args.redis, args.ws, deflate, args.size,
+                                args.server_deflate))
     print_table(results, args.rounds)
-    print(f"  total time {time.monotonic() - started:.0f} s; client WebSocket compression: "
-          f"{'permessage-deflate offered' if deflate else 'off'}; uvicorn ws={args.ws}")
+    print(f"  total time {time.monotonic() - started:.0f} s; clients "
+          f"{'offer' if deflate else 'do not offer'} permessage-deflate; server "
+          f"ws_per_message_deflate={args.server_deflate}; uvicorn ws={args.ws}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

@@ -174,6 +174,16 @@ def create_app(
         )
     _error_handlers(app)
 
+    if realtime:  # before mounting: a plugin failing here is withdrawn with its routes
+        from ._realtime import Hub
+
+        kernel.hub = Hub(
+            authenticate=kernel.authenticator.authenticate,  # type: ignore[attr-defined]
+            redis_url=settings.redis_url,
+            cors_origins=settings.cors_origins,
+        )
+        kernel.plugins.register_each("register_realtime", kernel, hub=kernel.hub)
+
     from ._core.api import health_router
 
     app.include_router(health_router, prefix="/api")
@@ -195,15 +205,6 @@ def create_app(
 
     index.__rm365_public__ = True  # type: ignore[attr-defined]
 
-    if realtime:
-        from ._realtime import Hub
-
-        kernel.hub = Hub(
-            authenticate=kernel.authenticator.authenticate,  # type: ignore[attr-defined]
-            redis_url=settings.redis_url,
-            cors_origins=settings.cors_origins,
-        )
-        kernel.plugins.call_each("register_realtime", kernel=kernel, hub=kernel.hub)
     return app
 
 

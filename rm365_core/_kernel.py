@@ -56,6 +56,11 @@ class ServiceRegistry:
     def names(self) -> list[str]:
         return sorted(self._services)
 
+    def withdraw(self, owner: str) -> None:
+        """Remove every service that ``owner`` registered."""
+        for name in [name for name, by in self._owners.items() if by == owner]:
+            del self._services[name], self._owners[name]
+
 
 class Kernel:
     """Everything a running site holds; plugins receive it as the ``kernel`` hook argument."""
@@ -157,6 +162,19 @@ class Kernel:
             self.device_handlers.setdefault(event, []).append((name, handler))
         for job in jobs:
             self.jobs.add(job, owner=name)
+
+    def _withdraw(self, plugin: Plugin) -> None:
+        """Take back all that ``_accept`` took in from ``plugin`` (quarantined after loading)."""
+        name = plugin.name
+        routers = {id(r) for r in self._as_list(plugin.contributions.get("register_routes"))}
+        self.routers = [(prefix, r) for prefix, r in self.routers if id(r) not in routers]
+        self.tabs = [tab for tab in self.tabs if tab.plugin != name]
+        self.tables.pop(name, None)
+        self.plugin_settings.pop(name, None)
+        self.services.withdraw(name)
+        for handlers in self.device_handlers.values():
+            handlers[:] = [(owner, handler) for owner, handler in handlers if owner != name]
+        self.jobs.jobs = {key: job for key, job in self.jobs.jobs.items() if job.owner != name}
 
     @staticmethod
     def _as_list(value: Any) -> list[Any]:

@@ -156,15 +156,21 @@ def plugin_from_module(
         def load() -> Any:
             return obj
 
+    error = None
     if manifest is None:
         toml = package_dir / "plugin.toml" if package_dir else None
+        manifest = PluginManifest(name=name, title=name.replace("_", " ").title())
         if toml is not None and toml.is_file():
-            manifest = PluginManifest.from_toml(name, toml, manifest_fields.get("version", "0"))
-        else:
-            manifest = PluginManifest(name=name, title=name.replace("_", " ").title())
+            try:
+                manifest = PluginManifest.from_toml(name, toml, manifest_fields.get("version", "0"))
+            except (ValueError, tomllib.TOMLDecodeError) as exc:
+                error = f"bad manifest: {exc}"  # reported like discover() does, never fatal
         for key, value in manifest_fields.items():
             setattr(manifest, key, value)
-    return Plugin(manifest=manifest, load=load, package_dir=package_dir)
+    plugin = Plugin(manifest=manifest, load=load, package_dir=package_dir)
+    if error:
+        plugin.state, plugin.error = FAILED, error
+    return plugin
 
 
 def discover() -> list[Plugin]:
@@ -332,6 +338,28 @@ class PluginManager:
     def enabled(self) -> list[Plugin]:
         """Enabled plugins in dependency order."""
         return [p for p in _order(self.plugins) if p.state == ENABLED]
+
+    def register_each(self, hook: str, kernel: Any, **kwargs: Any) -> None:
+        """Call a registration hook that runs after loading (``register_realtime``) on every
+        enabled plugin. One that raises is quarantined like at loading: failed, everything it
+        registered withdrawn, and so are the plugins that require it."""
+        for plugin in self.enabled():
+            missing = self._missing_requirement(plugin)
+            if missing is not None:
+                plugin.state, plugin.error = MISSING_DEPENDENCY, missing
+            else:
+                try:
+                    self.call_plugin(plugin, hook, kernel=kernel, **kwargs)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - quarantined, reported
+                    self._fail(plugin, f"registration failed: {type(exc).__name__}: {exc}", exc)
+            self.pm.unregister(plugin.module)
+            kernel._withdraw(plugin)
+            plugin.module = None
+            plugin.contributions.clear()
+            log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
+            if kernel.settings.strict_plugins:
+                raise PluginError(f"strict plugin mode: {plugin.name} is {plugin.state} ({plugin.error})")
 
     def call_each(self, hook: str, *, reverse: bool = False, **kwargs: Any) -> None:
         """Call ``hook`` on every enabled plugin in dependency order (or reverse)."""

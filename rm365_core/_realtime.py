@@ -81,7 +81,7 @@ def presence_color(username: str) -> str:
     hue = int.from_bytes(digest[:2], "big") / 65536.0
     lightness = 0.40 + (digest[2] / 255.0) * 0.10
     r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.65)
-    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def _redact_url(url: str) -> str:
@@ -98,6 +98,41 @@ def _ok(**extra: Any) -> dict[str, Any]:
 
 def _error(message: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": message, **extra}
+
+
+# --------------------------------------------------------------------------------------
+# Redis
+
+
+#: Most Redis connections one worker opens for publishing / presence; more concurrent
+#: commands wait for a free connection instead of failing ("Too many connections").
+REDIS_MAX_CONNECTIONS = 32
+REDIS_POOL_TIMEOUT = 10.0
+
+
+def _redis_client(module: Any, url: str, **options: Any) -> Any:
+    pool = module.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_POOL_TIMEOUT, **options
+    )
+    return module.Redis(connection_pool=pool)
+
+
+class _RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's Redis manager with a bounded, blocking connection pool.
+
+    The stock manager uses an unbounded-by-default pool that raises once 100 publishes are
+    in flight (a burst of ``hub.emit`` from async code), and then drops the events.
+    """
+
+    def _redis_connect(self) -> None:
+        parsed = urlsplit(self.redis_url)
+        if "sentinel" in parsed.scheme:  # pragma: no cover - sentinel keeps upstream behaviour
+            super()._redis_connect()
+            return
+        module = self._get_redis_module()
+        self.redis = _redis_client(module, self.redis_url, **self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
 
 
 # --------------------------------------------------------------------------------------
@@ -243,7 +278,7 @@ class Hub:
 
         manager = None
         if redis_url:
-            manager = socketio.AsyncRedisManager(redis_url, channel=f"{redis_prefix}:socketio")
+            manager = _RedisManager(redis_url, channel=f"{redis_prefix}:socketio")
         self.sio: socketio.AsyncServer = socketio.AsyncServer(
             async_mode="asgi",
             client_manager=manager,
@@ -344,7 +379,7 @@ class Hub:
             import redis.asyncio as aioredis
 
             try:
-                self._redis = aioredis.Redis.from_url(self.redis_url, decode_responses=True)
+                self._redis = _redis_client(aioredis, self.redis_url, decode_responses=True)
                 await self._redis.ping()
             except Exception as exc:
                 self._started = False
@@ -406,9 +441,15 @@ class Hub:
     # ---------------------------------------------------------------- emitting
 
     async def emit_async(
-        self, event: str, data: Any, room: str | None = None, skip_sid: str | None = None
+        self,
+        event: str,
+        data: Any,
+        room: str | list[str] | None = None,
+        skip_sid: str | None = None,
     ) -> None:
         """Send ``event`` to ``room`` (every worker's members), or to every client when None.
+
+        ``room`` may be a list: each member of any of the rooms gets the event once.
 
         ``room=None`` reaches every connected user whatever their tabs: use a room for data.
         ``data`` goes through FastAPI's ``jsonable_encoder`` (models, datetimes, decimals).
@@ -417,7 +458,7 @@ class Hub:
 
         await self.sio.emit(event, jsonable_encoder(data), room=room, skip_sid=skip_sid)
 
-    def emit(self, event: str, data: Any, room: str | None = None) -> None:
+    def emit(self, event: str, data: Any, room: str | list[str] | None = None) -> None:
         """Emit from anywhere: from async code it is scheduled as a task; from a worker
         thread (threadpool route, job) it blocks until the event has been handed to the
         clients and Redis (at most SYNC_EMIT_TIMEOUT seconds)."""
@@ -602,7 +643,12 @@ class Hub:
         return origin.lower() in {a.lower() for a in allowed}
 
     def room_tab(self, room: str) -> str | None:
-        """The tab a room needs, or None when the name is not a valid room."""
+        """The tab a room needs, or None when the name is not a valid room.
+
+        A room is ``<tab>`` or ``<tab>:<anything without spaces>``, at most MAX_ROOM_LENGTH
+        characters; a name shaped like a Socket.IO sid (20 URL-safe base64 characters) is
+        never valid, so nobody can join another connection's private sid room.
+        """
         if not isinstance(room, str) or not room or len(room) > self.MAX_ROOM_LENGTH:
             return None
         if _SID_SHAPED_RE.match(room):
@@ -770,8 +816,8 @@ class Hub:
             return _error("a room is required")
         state = data.get("state", {}) if isinstance(data, dict) else None
         problem = self._validate_state(state)
-        if problem:
-            return _error(problem)
+        if problem or not isinstance(state, dict):
+            return _error(problem or "state must be an object")
         principal = await self._principal_of(sid)
         if principal is None:
             return _error("unauthorized")

@@ -157,6 +157,28 @@ def test_plugin_raising_in_register_realtime_is_failed_and_the_site_serves(rm365
     assert_site_serves(site)
 
 
+def test_plugins_requiring_one_that_fails_in_register_realtime_are_withdrawn(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("broken_realtime", "needs_realtime"), discover=False)
+
+    row = plugin_states(site)["needs_realtime"]
+    assert row["state"] == "missing-dependency"
+    assert "broken_realtime" in row["error"]
+    assert site.admin_client().get("/api/v1/needs_realtime/ping").status_code == 404
+    assert "needs_realtime" not in all_tab_ids(site)
+    assert site.kernel.services.get("needs_realtime.thing") is None
+    assert_site_serves(site)
+
+
+def test_plugin_with_a_bad_manifest_is_failed_and_the_site_serves(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("broken_manifest", "good"), discover=False)
+
+    row = plugin_states(site)["broken_manifest"]
+    assert row["state"] == "failed"
+    assert "bad manifest" in row["error"] and "requirez" in row["error"]
+    assert "rm365_broken_manifest.plugin" not in sys.modules
+    assert plugin_states(site)["good"]["state"] == "enabled"
+
+
 def test_misspelled_hook_fails_the_plugin_through_check_pending(rm365_site):
     site = rm365_site(plugins=[], extra=pick("misspelled", "good"), discover=False)
 
@@ -274,7 +296,16 @@ def test_strict_mode_starts_a_site_whose_plugins_are_all_fine(rm365_site):
     assert plugin_states(site)["good"]["state"] == "enabled"
 
 
-# -- installed plugins: discovery and RM365_PLUGINS -----------------------------------
+# -- installed plugins: discovery, RM365_PLUGIN_PATHS and RM365_PLUGINS ----------------
+def test_plugin_paths_setting_loads_a_plugin_that_is_not_installed(rm365_site):
+    site = rm365_site(
+        plugins=["good"], plugin_paths=["good=rm365_sample_good.plugin"], discover=False
+    )
+
+    assert plugin_states(site)["good"]["state"] == "enabled"
+    assert site.client_with_tabs("good").get("/api/v1/good/notes").status_code == 200
+
+
 def install_distribution(site_dir: Path, dist: str, version: str, entry_points: dict[str, str]) -> None:
     """Write the metadata pip would leave for a distribution declaring rm365 plugins."""
     info = site_dir / f"{dist.replace('-', '_')}-{version}.dist-info"

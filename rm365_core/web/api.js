@@ -186,7 +186,9 @@ async function request(method, path, body, { headers = {}, auth = true } = {}) {
 }
 
 export const api = {
-  get: (path, opts) => request('GET', path, undefined, opts),
+  // get(path, opts) and get(path, body, opts) both work (a GET body is ignored), so every
+  // method can be called as (path, body, {headers}).
+  get: (path, ...rest) => request('GET', path, undefined, rest.length > 1 ? rest[1] : rest[0]),
   post: (path, body, opts) => request('POST', path, body, opts),
   put: (path, body, opts) => request('PUT', path, body, opts),
   patch: (path, body, opts) => request('PATCH', path, body, opts),

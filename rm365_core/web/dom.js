@@ -186,3 +186,16 @@ export function fullTime(value) {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
 }
+
+/** Adds a stylesheet to the page once (tabs bring their own CSS this way). */
+export function loadCss(href) {
+  const url = new URL(href, document.baseURI).href;
+  const existing = [...document.querySelectorAll('link[rel="stylesheet"]')].find((link) => link.href === url);
+  if (existing) return Promise.resolve(existing);
+  return new Promise((resolve, reject) => {
+    const link = h('link', { rel: 'stylesheet', href: url });
+    link.addEventListener('load', () => resolve(link), { once: true });
+    link.addEventListener('error', () => reject(new Error(`Cannot load ${href}`)), { once: true });
+    document.head.append(link);
+  });
+}

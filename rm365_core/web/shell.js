@@ -1,7 +1,7 @@
 // shell.js — the web shell: login, the sidebar of the user's tabs, hash routing, tab mounting.
 
 import { api, errorMessage } from './api.js';
-import { h, icon, initials, colorFor, replace, tabIcon } from './dom.js';
+import { colorFor, h, icon, initials, loadCss, replace, tabIcon } from './dom.js';
 import { Realtime } from './realtime.js';
 import { currentTheme, onThemeChange, toggleTheme } from './theme.js';
 import { confirmDialog, field, formDialog, presenceBar, toast } from './ui.js';
@@ -501,7 +501,7 @@ function makeContext(tab, scope, actions, where) {
     navigate: (id) => {
       location.hash = `#/${id}`;
     },
-    ui: { h, icon, formDialog, field, presenceBar },
+    ui: { h, icon, formDialog, field, presenceBar, loadCss },
     /**
      * Joins `room`, tells it what this user is doing (default: viewing this tab) and draws
      * who else is there into `element`. Returns {update(state), stop(), element}.

@@ -73,14 +73,17 @@ class LiveServer:
     def admin(self) -> httpx.Client:
         return self.client(self.admin_token())
 
-    def create_user(
-        self, username: str, password: str, role: str = "user", tabs: list[str] | None = None
-    ) -> None:
+    def create_user(self, username: str, password: str, role: str = "user", tabs: list[str] | None = None) -> None:
         with self.admin() as client:
             response = client.post(
                 "/api/v1/users",
-                json={"username": username, "password": password, "role": role,
-                      "allowed_tabs": tabs or [], "active": True},
+                json={
+                    "username": username,
+                    "password": password,
+                    "role": role,
+                    "allowed_tabs": tabs or [],
+                    "active": True,
+                },
             )
         assert response.status_code == 201, response.text
 
@@ -223,4 +226,3 @@ def shot(screenshot_dir: Path) -> Callable[..., None]:
 def unique() -> Callable[[str], str]:
     """Names that do not collide across tests sharing the session's server."""
     return lambda prefix: f"{prefix}{secrets.token_hex(3)}"
-

@@ -168,6 +168,40 @@ def test_admin_creates_a_role_and_a_user_from_the_ui(new_page, live_server, uniq
     assert nav_ids(other) == ["system"]
 
 
+def test_tab_picker_parent_checks_its_children(new_page, live_server, unique) -> None:
+    with live_server.admin() as client:
+        tree = client.get("/api/v1/tabs", params={"all": "true"}).json()
+    parent = next((t for t in tree if t["children"]), None)
+    if parent is None:
+        pytest.skip("no installed plugin registers nested tabs")
+    children = [c["id"] for c in parent["children"]]
+
+    page = new_page("admin", live_server.admin_password)
+    page.get_by_test_id("nav-usermanagement").click()
+    page.get_by_test_id("new-role").click()
+    dialog = page.get_by_test_id("role-form")
+    dialog.get_by_test_id(f"tab-check-{children[0]}").check()
+    dialog.get_by_test_id(f"tab-check-{parent['id']}").check()
+    for child in children:
+        expect(dialog.get_by_test_id(f"tab-check-{child}")).to_be_checked()
+        expect(dialog.get_by_test_id(f"tab-check-{child}")).to_be_disabled()
+    dialog.get_by_test_id(f"tab-check-{parent['id']}").uncheck()
+    # Unticking the parent gives back what was ticked by hand.
+    expect(dialog.get_by_test_id(f"tab-check-{children[0]}")).to_be_checked()
+    expect(dialog.get_by_test_id(f"tab-check-{children[0]}")).to_be_enabled()
+    for child in children[1:]:
+        expect(dialog.get_by_test_id(f"tab-check-{child}")).not_to_be_checked()
+
+    # Saved as the parent alone: it already grants the children.
+    dialog.get_by_test_id(f"tab-check-{parent['id']}").check()
+    name = unique("parent")
+    dialog.get_by_test_id("role-name").fill(name)
+    dialog.get_by_test_id("role-form-submit").click()
+    expect(page.get_by_test_id(f"role-row-{name}")).to_be_visible()
+    with live_server.admin() as client:
+        assert client.get(f"/api/v1/roles/{name}").json()["allowed_tabs"] == [parent["id"]]
+
+
 def test_server_errors_show_as_toasts(new_page, live_server) -> None:
     page = new_page("admin", live_server.admin_password)
     page.get_by_test_id("nav-usermanagement").click()

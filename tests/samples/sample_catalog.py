@@ -27,6 +27,7 @@ BROKEN = {
     "cycle_a": "rm365_sample_cycle_a.plugin",  # requires cycle_b
     "cycle_b": "rm365_sample_cycle_b.plugin",  # requires cycle_a
     "needs_cycle": "rm365_sample_needs_cycle.plugin",  # requires cycle_a
+    "needs_realtime": "rm365_sample_needs_realtime.plugin",  # requires broken_realtime
     "future": "rm365_sample_future.plugin",  # core = ">=2"
 }
 

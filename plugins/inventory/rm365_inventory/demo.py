@@ -93,8 +93,10 @@ def seed(kernel: Any, *, now: datetime | None = None) -> int:
     products = catalogue()
     # Extra sizes to reach a few hundred items, like a real range with bundle packs.
     for sku, name in list(products):
-        if rng.random() < 0.35:
+        if rng.random() < 0.8:
             products.append((f"{sku}-X2", f"{name} (twin pack)"))
+        if rng.random() < 0.4:
+            products.append((f"{sku}-X3", f"{name} (triple pack)"))
     with kernel.databases.session(DB) as session:
         if session.scalar(select(func.count()).select_from(Item)):
             return 0

@@ -70,14 +70,14 @@ class Adjustment(Base):
     item_pk: Mapped[int | None] = mapped_column(
         ForeignKey("inventory_items.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    sku: Mapped[str] = mapped_column(String(64), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(40))
     location: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Movement(Base):
@@ -97,7 +97,7 @@ class Movement(Base):
     location: Mapped[str] = mapped_column(String(32))
     delta: Mapped[int] = mapped_column(Integer)
     quantity_after: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(150), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

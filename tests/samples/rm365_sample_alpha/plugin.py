@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rm365_core import Tab, hookimpl
 from sample_calls import CALLS
+
+from rm365_core import Tab, hookimpl
 
 
 @hookimpl

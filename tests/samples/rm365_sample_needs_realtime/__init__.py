@@ -1,0 +1,1 @@
+"""Requires broken_realtime, which fails only after loading: it must be withdrawn too."""

@@ -1,0 +1,251 @@
+"""Every route declares who may call it, and the server enforces it (401, then 403).
+
+The site runs with every installed plugin. A route is declared when its dependency tree
+holds a ``require_tab(...)`` (tab), ``login_required`` (any logged-in user) or ``public``
+(or its endpoint has ``__rm365_public__``). A route added later without a declaration
+fails ``test_every_route_declares_who_may_call_it`` with its path.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from rm365_core import public
+from rm365_core._auth import TabRequirement
+from rm365_core._plugins import STATES
+
+SAMPLES = Path(__file__).parent / "samples"
+if str(SAMPLES) not in sys.path:
+    sys.path.insert(0, str(SAMPLES))
+
+from sample_catalog import pick  # noqa: E402
+
+try:  # FastAPI >= 0.165 keeps included routers whole; this walks their effective routes.
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # older FastAPI copied every route into app.routes
+    iter_route_contexts = None
+
+
+@dataclass
+class Endpoint:
+    """One route of the app as the server sees it: full path, methods and dependency tree."""
+
+    path: str
+    methods: list[str]
+    kind: str  # "api", "websocket", "route" (plain Starlette), "mount"
+    route: Any  # the effective route (has .dependant for FastAPI routes, .app for mounts)
+
+    @property
+    def declaration(self) -> str | None:
+        """``tab``, ``login``, ``public`` or None (undeclared)."""
+        dependant = getattr(self.route, "dependant", None)
+        calls = list(_calls(dependant)) if dependant is not None else []
+        requirements = [call for call in calls if isinstance(call, TabRequirement)]
+        if any(requirement.tab for requirement in requirements):
+            return "tab"
+        if requirements:
+            return "login"
+        endpoint = getattr(self.route, "endpoint", None)
+        if any(call is public for call in calls) or getattr(endpoint, "__rm365_public__", False):
+            return "public"
+        return None
+
+
+def _calls(dependant: Any) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+def endpoints(app: Any) -> list[Endpoint]:
+    routes = (
+        [(rc.original_route, rc) for rc in iter_route_contexts(app.routes)]
+        if iter_route_contexts is not None
+        else [(route, route) for route in app.routes]
+    )
+    found = []
+    for original, effective in routes:
+        if isinstance(original, APIRoute):
+            kind = "api"
+        elif isinstance(original, APIWebSocketRoute):
+            kind = "websocket"
+        elif isinstance(original, Mount):
+            kind = "mount"
+        elif isinstance(original, Route):
+            kind = "route"
+        else:
+            kind = type(original).__name__
+        methods = sorted(set(getattr(effective, "methods", None) or []) - {"HEAD"})
+        found.append(Endpoint(effective.path, methods, kind, effective))
+    return found
+
+
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_DUMMY = {"int": "1", "float": "1.5", "uuid": "00000000-0000-4000-8000-000000000001", "path": "x/y"}
+
+
+def concrete(path: str) -> str:
+    """The path with dummy values for its parameters."""
+    return _PARAM.sub(lambda m: _DUMMY.get(m.group(2) or "str", "dummy"), path)
+
+
+def docs_paths(app: Any) -> set[str]:
+    return {p for p in (app.openapi_url, app.docs_url, app.swagger_ui_oauth2_redirect_url) if p}
+
+
+@pytest.fixture
+def full_site(rm365_site: Any) -> Any:
+    """A site with every installed plugin (RM365_PLUGINS unset)."""
+    return rm365_site(plugins=None, discover=True)
+
+
+def test_every_installed_plugin_is_enabled(full_site):
+    problems = {
+        p.name: f"{p.state}: {p.error}"
+        for p in full_site.kernel.plugins.plugins.values()
+        if p.state != "enabled"
+    }
+    assert problems == {}, "the route walk only covers enabled plugins"
+
+
+def test_every_route_declares_who_may_call_it(full_site):
+    app = full_site.app
+    undeclared = [
+        f"{','.join(e.methods)} {e.path}"
+        for e in endpoints(app)
+        if e.kind in ("api", "websocket") and e.declaration is None
+    ]
+    plain = [
+        f"{','.join(e.methods)} {e.path}"
+        for e in endpoints(app)
+        if e.kind not in ("api", "websocket", "mount") and e.path not in docs_paths(app)
+    ]
+    assert undeclared == [], "routes without require_tab / login_required / public"
+    assert plain == [], "plain Starlette routes bypass FastAPI dependencies: use an APIRouter"
+
+
+def test_a_route_without_a_declaration_is_caught(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("undeclared"), discover=False)
+
+    undeclared = [e.path for e in endpoints(site.app) if e.kind == "api" and e.declaration is None]
+
+    assert undeclared == ["/api/v1/undeclared/open"]
+
+
+def test_routes_with_a_tab_answer_401_without_token_and_403_without_the_tab(full_site):
+    site = full_site
+    _, token = site.token_for()  # a user holding no tab
+    checked = 0
+    for endpoint in endpoints(site.app):
+        if endpoint.declaration != "tab":
+            continue
+        url = concrete(endpoint.path)
+        for method in endpoint.methods:
+            anonymous = site.client.request(method, url)
+            assert anonymous.status_code == 401, f"{method} {endpoint.path} without a token"
+            assert anonymous.headers.get("www-authenticate") == "Bearer"
+            assert "detail" in anonymous.json()
+            forbidden = site.client.request(method, url, headers={"Authorization": f"Bearer {token}"})
+            assert forbidden.status_code == 403, f"{method} {endpoint.path} without its tab"
+            assert "detail" in forbidden.json()
+            checked += 1
+    assert checked >= 10  # the kernel alone has users, roles, plugins, devices, jobs
+
+
+#: The few routes any logged-in user may call (issue #2: me, logout, tabs).
+KERNEL_LOGIN_ONLY = {"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/tabs"}
+
+
+def test_login_only_routes_answer_401_without_token(full_site):
+    site = full_site
+    login_only = [e for e in endpoints(site.app) if e.declaration == "login"]
+    assert {e.path for e in login_only} >= KERNEL_LOGIN_ONLY
+    for endpoint in login_only:
+        for method in endpoint.methods:
+            answer = site.client.request(method, concrete(endpoint.path))
+            assert answer.status_code == 401, f"{method} {endpoint.path} without a token"
+
+
+def test_only_the_kernel_few_serve_any_logged_in_user(full_site):
+    """Other routes built on login_required must check a tab themselves (e.g. any of two)."""
+    site = full_site
+    for endpoint in endpoints(site.app):
+        if endpoint.declaration != "login":
+            continue
+        url = concrete(endpoint.path)
+        for method in endpoint.methods:
+            _, token = site.token_for()  # a user holding no tab; fresh, as logout revokes it
+            answer = site.client.request(method, url, headers={"Authorization": f"Bearer {token}"})
+            if endpoint.path in KERNEL_LOGIN_ONLY:
+                assert answer.status_code not in (401, 403), f"{method} {endpoint.path}"
+            else:
+                assert answer.status_code == 403, f"{method} {endpoint.path} without any tab"
+
+
+def test_public_routes_need_no_token(full_site):
+    site = full_site
+    public_routes = [e for e in endpoints(site.app) if e.declaration == "public"]
+    paths = {e.path for e in public_routes}
+    assert {"/api/health", "/api/v1/auth/login", "/api/v1/auth/refresh", "/"} <= paths
+    for endpoint in public_routes:
+        for method in endpoint.methods:
+            answer = site.client.request(method, concrete(endpoint.path))
+            assert answer.status_code not in (401, 403), f"{method} {endpoint.path}"
+
+
+def test_public_routes_are_only_the_few_the_issue_names(full_site):
+    public_paths = {e.path for e in endpoints(full_site.app) if e.declaration == "public"}
+    assert public_paths == {"/api/health", "/api/v1/auth/login", "/api/v1/auth/refresh", "/"}
+
+
+def test_openapi_and_docs_need_no_login(full_site):
+    for path in ("/api/openapi.json", "/api/docs"):
+        assert full_site.client.get(path).status_code == 200, path
+
+
+def test_shell_and_static_files_need_no_login(full_site):
+    site = full_site
+    index = site.client.get("/")
+    assert index.status_code == 200
+    assert index.headers["content-type"].startswith("text/html")
+    mounts = [e for e in endpoints(site.app) if e.kind == "mount"]
+    assert "/static" in {m.path for m in mounts}
+    for mount in mounts:
+        app = mount.route.app
+        assert isinstance(app, StaticFiles), f"mount {mount.path} serves more than files"
+        folder = Path(app.directory)
+        files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        if files:
+            url = f"{mount.path}/{files[0].relative_to(folder).as_posix()}"
+            assert site.client.get(url).status_code == 200, url
+        else:  # an empty web folder: still no login asked for
+            assert site.client.get(f"{mount.path}/absent.js").status_code == 404, mount.path
+
+
+def test_health_is_public_and_tells_states_only(full_site):
+    site = full_site
+
+    response = site.client.get("/api/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "plugins", "databases"}
+    assert body["status"] in ("ok", "degraded")
+    assert set(body["plugins"].values()) <= set(STATES)
+    assert set(body["databases"].values()) <= {"ok", "error"}
+    assert "core" in body["databases"]
+    text = response.text.lower()
+    settings = site.kernel.settings
+    for leak in ("version", "sqlite", "postgres", "secret", "password", str(settings.data_dir).lower()):
+        assert leak not in text, leak
+    assert settings.resolve_secret().lower() not in text
