@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
@@ -48,14 +48,8 @@ def build_kernel(
 
 def _hub_disconnect(kernel: Kernel) -> Any:
     def disconnect(username: str) -> None:
-        hub = kernel.hub
-        if hub is None:
-            return
-        loop = getattr(hub, "loop", None)
-        import asyncio
-
-        if loop is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(hub.disconnect_user(username), loop)
+        if kernel.hub is not None:
+            kernel.hub.disconnect_user_threadsafe(username)
 
     return disconnect
 
@@ -88,6 +82,17 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+def _plugin_running(name: str) -> Any:
+    """A router dependency: 503 once a plugin has failed after mounting (in ``startup``)."""
+
+    async def plugin_running(request: Request) -> None:
+        plugin = request.app.state.kernel.plugins.plugins[name]
+        if plugin.state != "enabled":
+            raise HTTPException(503, f"plugin {name!r} is {plugin.state}: {plugin.error}")
+
+    return plugin_running
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -140,7 +145,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel)
+        await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel, isolate=True)
         if kernel.hub is not None:
             await kernel.hub.startup()
         kernel.jobs.start_periodic()
@@ -150,7 +155,9 @@ def create_app(
             await kernel.jobs.stop()
             if kernel.hub is not None:
                 await kernel.hub.shutdown()
-            await run_in_threadpool(kernel.plugins.call_each, "shutdown", kernel=kernel, reverse=True)
+            await run_in_threadpool(
+                kernel.plugins.call_each, "shutdown", kernel=kernel, reverse=True, isolate=True
+            )
 
     app = FastAPI(
         title="RM365 Toolbox",
@@ -158,6 +165,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         lifespan=lifespan,
     )
     app.state.kernel = kernel
@@ -181,6 +189,7 @@ def create_app(
             authenticate=kernel.authenticator.authenticate,  # type: ignore[attr-defined]
             redis_url=settings.redis_url,
             cors_origins=settings.cors_origins,
+            redis_prefix=settings.redis_prefix,
         )
         kernel.plugins.register_each("register_realtime", kernel, hub=kernel.hub)
 
@@ -188,7 +197,9 @@ def create_app(
 
     app.include_router(health_router, prefix="/api")
     for prefix, router in kernel.routers:
-        app.include_router(router, prefix=prefix)
+        owner = kernel.router_owners.get(id(router), "")
+        guard = [Depends(_plugin_running(owner))] if owner and owner != "core" else []
+        app.include_router(router, prefix=prefix, dependencies=guard)
 
     for plugin in kernel.plugins.enabled():
         if plugin.web_dir is not None:

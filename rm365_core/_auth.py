@@ -190,11 +190,12 @@ def _unauthorized(message: str = "not authenticated: log in and send the access 
 class TabRequirement:
     """The dependency behind ``require_tab``: 401 without a valid token, 403 without the tab."""
 
-    def __init__(self, tab: str | None) -> None:
-        self.tab = tab
+    def __init__(self, *tabs: str) -> None:
+        self.tabs = tabs
+        self.tab = tabs[0] if tabs else None
 
     def __repr__(self) -> str:
-        return f"require_tab({self.tab!r})" if self.tab else "login_required"
+        return f"require_tab({', '.join(map(repr, self.tabs))})" if self.tabs else "login_required"
 
     async def __call__(
         self, request: Request, token: str | None = Depends(oauth2_scheme)
@@ -207,26 +208,27 @@ class TabRequirement:
                 if token is None
                 else "the access token is invalid, expired or revoked"
             )
-        if self.tab is not None and not principal.has_tab(self.tab):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"you do not have the tab {self.tab!r}"
-            )
+        if self.tabs and not any(principal.has_tab(tab) for tab in self.tabs):
+            needed = " or ".join(repr(tab) for tab in self.tabs)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"you do not have the tab {needed}")
         request.state.principal = principal
         return principal
 
 
-def require_tab(tab: str) -> TabRequirement:
-    """A dependency that admits only callers holding ``tab`` (or a parent of it).
+def require_tab(tab: str, *alternatives: str) -> TabRequirement:
+    """A dependency that admits only callers holding ``tab`` (or a parent of it), or any
+    of the ``alternatives``: ``require_tab("inventory.management", "inventory.adjustments")``.
 
     ``user: Principal = Depends(require_tab("inventory.adjustments"))`` also gives the caller.
     """
-    if not tab or tab == ALL_TABS:
-        raise ValueError("require_tab needs a tab id")
-    return TabRequirement(tab)
+    for one in (tab, *alternatives):
+        if not one or one == ALL_TABS:
+            raise ValueError("require_tab needs tab ids")
+    return TabRequirement(tab, *alternatives)
 
 
 #: A dependency for routes any logged-in user may call (``/auth/me``, ``/tabs``).
-login_required = TabRequirement(None)
+login_required = TabRequirement()
 
 
 class _Public:

@@ -42,9 +42,13 @@ def make_base(database: str) -> type[DeclarativeBase]:
 def _sqlite_engine(url: str) -> Engine:
     path = url.split("sqlite:///", 1)[-1]
     if path and path != ":memory:":
+        import os
         from pathlib import Path
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Password hashes live here: only the owner may read the file (SQLite gives its
+        # -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},

@@ -19,7 +19,8 @@ log = logging.getLogger("rm365.jobs")
 @dataclass
 class Job:
     """A unit of background work. ``func(kernel, progress)`` runs in a worker thread;
-    ``progress(done, total, message="")`` reports over the realtime hub (room ``jobs:<id>``).
+    ``progress(done, total, message="")`` reports over the realtime hub, in room
+    ``<tab>:job:<run id>`` (``tab`` defaults to ``system``), which holders of the tab may join.
     With ``every`` set the job runs periodically while the site is up."""
 
     name: str
@@ -37,6 +38,7 @@ class JobRun:
     done: int = 0
     total: int | None = None
     message: str = ""
+    tab: str = "system"
     result: Any = None
     error: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -51,6 +53,7 @@ class JobRun:
             "total": self.total,
             "message": self.message,
             "error": self.error,
+            "room": f"{self.tab}:job:{self.id}",
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
@@ -73,12 +76,15 @@ class JobRunner:
         job.owner = owner
         self.jobs[key] = job
 
+    def _room(self, run: JobRun) -> str:
+        return f"{run.tab}:job:{run.id}"
+
     def _progress(self, run: JobRun) -> Callable[..., None]:
         def progress(done: int, total: int | None = None, message: str = "") -> None:
             run.done, run.message = done, message
             if total is not None:
                 run.total = total
-            self.kernel.emit("job.progress", run.as_dict(), room=f"jobs:{run.id}")
+            self.kernel.emit("job.progress", run.as_dict(), room=self._room(run))
 
         return progress
 
@@ -92,11 +98,11 @@ class JobRunner:
             log.exception("job %s failed", job.name)
         finally:
             run.finished_at = datetime.now(UTC)
-            self.kernel.emit("job.progress", run.as_dict(), room=f"jobs:{run.id}")
+            self.kernel.emit("job.progress", run.as_dict(), room=self._room(run))
 
     def start(self, job: Job, **kwargs: Any) -> JobRun:
         """Run a job in a background thread and return its run record at once."""
-        run = JobRun(id=uuid.uuid4().hex, name=job.name)
+        run = JobRun(id=uuid.uuid4().hex, name=job.name, tab=job.tab or "system")
         with self._lock:
             self.runs[run.id] = run
         threading.Thread(target=self._execute, args=(job, run, kwargs), daemon=True).start()
@@ -104,7 +110,7 @@ class JobRunner:
 
     def run_now(self, job: Job, **kwargs: Any) -> JobRun:
         """Run a job in this thread (CLI, tests) and return its finished run record."""
-        run = JobRun(id=uuid.uuid4().hex, name=job.name)
+        run = JobRun(id=uuid.uuid4().hex, name=job.name, tab=job.tab or "system")
         self.runs[run.id] = run
         self._execute(job, run, kwargs)
         return run
@@ -113,7 +119,7 @@ class JobRunner:
         assert job.every is not None
         while True:
             await asyncio.sleep(job.every.total_seconds())
-            run = JobRun(id=uuid.uuid4().hex, name=job.name)
+            run = JobRun(id=uuid.uuid4().hex, name=job.name, tab=job.tab or "system")
             await run_in_threadpool(self._execute, job, run, {})
 
     def start_periodic(self) -> None:

@@ -78,6 +78,7 @@ class Kernel:
         self.tabs: list[Tab] = []
         self.tables: dict[str, Tables] = {}
         self.routers: list[tuple[str, APIRouter]] = []
+        self.router_owners: dict[int, str] = {}
         self.device_handlers: dict[str, list[tuple[str, Any]]] = {}
         self.plugin_settings: dict[str, Any] = {}
         self.jobs = JobRunner(self)
@@ -158,6 +159,7 @@ class Kernel:
         prefix = plugin.mount if plugin.mount is not None else f"/api/v1/{name}"
         for router in routers:
             self.routers.append((prefix, router))
+            self.router_owners[id(router)] = name
         for event, handler in handlers.items():
             self.device_handlers.setdefault(event, []).append((name, handler))
         for job in jobs:

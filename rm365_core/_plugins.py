@@ -361,8 +361,20 @@ class PluginManager:
             if kernel.settings.strict_plugins:
                 raise PluginError(f"strict plugin mode: {plugin.name} is {plugin.state} ({plugin.error})")
 
-    def call_each(self, hook: str, *, reverse: bool = False, **kwargs: Any) -> None:
-        """Call ``hook`` on every enabled plugin in dependency order (or reverse)."""
+    def call_each(self, hook: str, *, reverse: bool = False, isolate: bool = False, **kwargs: Any) -> None:
+        """Call ``hook`` on every enabled plugin in dependency order (or reverse).
+
+        With ``isolate`` a plugin that raises is marked failed (its routes then answer 503)
+        and the others go on; strict mode makes it fatal."""
         plugins = self.enabled()
         for plugin in reversed(plugins) if reverse else plugins:
-            self.call_plugin(plugin, hook, **kwargs)
+            if not isolate:
+                self.call_plugin(plugin, hook, **kwargs)
+                continue
+            try:
+                self.call_plugin(plugin, hook, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - quarantined, reported
+                self._fail(plugin, f"{hook} failed: {type(exc).__name__}: {exc}", exc)
+                log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
+                if kwargs.get("kernel") is not None and kwargs["kernel"].settings.strict_plugins:
+                    raise PluginError(f"strict plugin mode: {plugin.name} is {plugin.state} ({plugin.error})") from exc

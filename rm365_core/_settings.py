@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     plugin_paths: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    #: Namespace of this site's keys and channels, so several sites can share one Redis.
+    redis_prefix: str = "rm365"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     jwt_issuer: str = "rm365"

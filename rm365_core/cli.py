@@ -93,7 +93,11 @@ def serve(
             fg="yellow",
             err=True,
         )
-    common: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "proxy_headers": True}
+    common: dict[str, Any] = {
+        "host": host, "port": port, "log_level": log_level, "proxy_headers": True,
+        # Per-message deflate roughly doubles the memory of every idle realtime connection.
+        "ws_per_message_deflate": False,
+    }
     if workers == 1:
         uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False)), **common)
     else:

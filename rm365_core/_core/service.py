@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,7 +70,13 @@ class UserService:
         )
         self.kernel.authenticator.invalidate(user.id)
         if self.kernel.hub is not None:
-            self.kernel.hub_disconnect(user.username)
+            # Close the user's realtime connections once the change is durable, so a
+            # reconnect cannot slip in with the old token before the commit.
+            username = user.username
+            event.listen(
+                session, "after_commit",
+                lambda _session: self.kernel.hub_disconnect(username), once=True,
+            )
 
     # -- roles ----------------------------------------------------------------------
     def seed_roles(self, session: Session) -> None:

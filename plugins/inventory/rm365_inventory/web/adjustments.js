@@ -8,8 +8,8 @@ import {
 const ROOM = 'inventory.adjustments';
 
 export async function mount(element, ctx) {
-  ensureStyles();
   const { api, realtime, toast, ui } = ctx;
+  await ensureStyles(ctx);
   const { h, icon } = ui;
   const config = await loadConfig(api);
   const locationLabel = Object.fromEntries(config.locations.map((l) => [l.id, l.label]));
@@ -47,7 +47,7 @@ export async function mount(element, ctx) {
     result,
   );
 
-  const preview = h('div', { class: 'inv-card', 'data-testid': 'adj-item', hidden: true });
+  const preview = h('div', { class: 'panel inv-card', 'data-testid': 'adj-item', hidden: true });
   const summary = h('div', { class: 'inv-summary', 'data-testid': 'adj-summary' });
   const recent = h('div', { 'data-testid': 'adj-recent' });
   const presenceHost = h('div');
@@ -56,11 +56,11 @@ export async function mount(element, ctx) {
   element.append(
     h('div', { class: 'inv-page', 'data-testid': 'inventory-adjustments' },
       h('div', { class: 'inv-scan-layout' },
-        h('div', { class: 'inv-card' }, h('h2', {}, 'Adjust stock'), form),
+        h('div', { class: 'panel inv-card' }, h('h2', {}, 'Adjust stock'), form),
         h('div', { class: 'inv-page' },
           preview,
-          h('div', { class: 'inv-card' }, h('h2', {}, 'Today'), summary),
-          h('div', { class: 'inv-card' }, h('h2', {}, 'Recent movements'), recent)))),
+          h('div', { class: 'panel inv-card' }, h('h2', {}, 'Today'), summary),
+          h('div', { class: 'panel inv-card' }, h('h2', {}, 'Recent movements'), recent)))),
   );
   const presence = ctx.presence(ROOM, presenceHost, { viewing: ROOM });
 
@@ -114,7 +114,7 @@ export async function mount(element, ctx) {
     try {
       const data = await api.get(`${skuPath(item.sku)}/history?size=15`);
       if (previewed?.sku !== item.sku) return;
-      historyBox.replaceChildren(movementTable(ctx, data.movements, { showSku: false }));
+      historyBox.replaceChildren(movementTable(ctx, data.movements, { showSku: false, labels: locationLabel }));
     } catch (err) {
       historyBox.replaceChildren(h('p', { class: 'inv-error' }, err.message));
     }
@@ -233,6 +233,7 @@ export async function mount(element, ctx) {
     try {
       const data = await api.get(`${API}/adjustments?size=25`);
       recent.replaceChildren(movementTable(ctx, data.movements, {
+        labels: locationLabel,
         onSku: async (sku) => showItem(await api.get(skuPath(sku))),
       }));
     } catch (err) {
@@ -248,7 +249,7 @@ export async function mount(element, ctx) {
       const reasons = Object.entries(data.reasons);
       summary.replaceChildren(
         ...(reasons.length
-          ? reasons.map(([name, r]) => h('span', { class: 'inv-chip' }, `${name}: ${fmt(r.adjustments)} × (${r.added ? `+${fmt(r.added)}` : ''}${r.added && r.removed ? ' / ' : ''}${r.removed ? `−${fmt(r.removed)}` : ''})`))
+          ? reasons.map(([name, r]) => h('span', { class: 'chip' }, `${name}: ${fmt(r.adjustments)} × (${r.added ? `+${fmt(r.added)}` : ''}${r.added && r.removed ? ' / ' : ''}${r.removed ? `−${fmt(r.removed)}` : ''})`))
           : [h('span', { class: 'inv-muted' }, 'No adjustments yet today.')]),
       );
     } catch (err) {

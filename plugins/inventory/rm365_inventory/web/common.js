@@ -2,14 +2,9 @@
 
 export const API = '/api/v1/inventory';
 
-/** Loads the plugin stylesheet once (the shell has no per-tab CSS hook). */
-export function ensureStyles() {
-  if (document.getElementById('inventory-css')) return;
-  const link = document.createElement('link');
-  link.id = 'inventory-css';
-  link.rel = 'stylesheet';
-  link.href = new URL('./inventory.css', import.meta.url).href;
-  document.head.append(link);
+/** Loads the plugin stylesheet once, through the shell's loader. */
+export function ensureStyles(ctx) {
+  return ctx.ui.loadCss(new URL('./inventory.css', import.meta.url).href).catch(() => {});
 }
 
 /** The plugin configuration: locations, statuses, reasons, whether demand is available. */
@@ -42,6 +37,8 @@ export function signed(n) {
 }
 
 export const STOCK_STATUS_LABELS = { out: 'Out of stock', in_stock: 'In stock', low: 'Low', normal: 'Normal', over: 'Over' };
+/** The shell's badge colour for each stock status. */
+export const STOCK_STATUS_BADGES = { out: 'badge-danger', low: 'badge-danger', over: 'badge-warning', normal: 'badge-success', in_stock: 'badge-success' };
 
 /* ---------------------------------------------------------------- sounds */
 
@@ -123,8 +120,9 @@ export async function showHistory(ctx, sku) {
   document.body.append(dialog);
   dialog.showModal();
   try {
-    const data = await ctx.api.get(`${skuPath(sku)}/history?size=100`);
-    body.replaceChildren(movementTable(ctx, data.movements, { showSku: false }));
+    const [data, config] = await Promise.all([ctx.api.get(`${skuPath(sku)}/history?size=100`), loadConfig(ctx.api)]);
+    const labels = Object.fromEntries(config.locations.map((l) => [l.id, l.label]));
+    body.replaceChildren(movementTable(ctx, data.movements, { showSku: false, labels }));
     if (data.total > data.movements.length) {
       body.append(h('p', { class: 'inv-muted' }, `Showing the latest ${data.movements.length} of ${fmt(data.total)} movements.`));
     }
@@ -134,10 +132,10 @@ export async function showHistory(ctx, sku) {
 }
 
 /** A table of movements (newest first). */
-export function movementTable(ctx, movements, { showSku = true, onSku } = {}) {
+export function movementTable(ctx, movements, { showSku = true, onSku, labels = {} } = {}) {
   const { h } = ctx.ui;
   if (!movements.length) return h('p', { class: 'inv-muted', 'data-testid': 'no-movements' }, 'No movements yet.');
-  return h(
+  return h('div', { class: 'inv-scroll' }, h(
     'table',
     { class: 'inv-table inv-moves', 'data-testid': 'movements' },
     h('thead', {}, h('tr', {}, h('th', {}, 'When'), showSku ? h('th', {}, 'SKU') : null, h('th', {}, 'Location'), h('th', { class: 'num' }, 'Change'), h('th', { class: 'num' }, 'After'), h('th', {}, 'Reason'), h('th', {}, 'Who'), h('th', {}, 'Source'))),
@@ -152,7 +150,7 @@ export function movementTable(ctx, movements, { showSku = true, onSku } = {}) {
           showSku
             ? h('td', {}, onSku ? h('button', { type: 'button', class: 'inv-link', onclick: () => onSku(m.sku) }, m.sku) : m.sku)
             : null,
-          h('td', {}, m.location),
+          h('td', { title: m.location }, labels[m.location] || m.location),
           h('td', { class: `num ${m.delta < 0 ? 'inv-neg' : 'inv-pos'}` }, signed(m.delta)),
           h('td', { class: 'num' }, fmt(m.quantity_after)),
           h('td', {}, m.reason, m.note ? h('span', { class: 'inv-muted' }, ` · ${m.note}`) : null),
@@ -161,5 +159,5 @@ export function movementTable(ctx, movements, { showSku = true, onSku } = {}) {
         ),
       ),
     ),
-  );
+  ));
 }

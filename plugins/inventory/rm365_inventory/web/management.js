@@ -2,14 +2,14 @@
 // people, their presence on the cells they edit, server-side search, filters and paging.
 
 import {
-  API, STOCK_STATUS_LABELS, debounce, ensureStyles, fmt, loadConfig, pref, setPref, shortTime, showHistory, skuPath,
+  API, STOCK_STATUS_BADGES, STOCK_STATUS_LABELS, debounce, ensureStyles, fmt, loadConfig, pref, setPref, shortTime, showHistory, skuPath,
 } from './common.js';
 
 const ROOM = 'inventory.management';
 
 export async function mount(element, ctx) {
-  ensureStyles();
   const { api, realtime, toast, ui } = ctx;
+  await ensureStyles(ctx);
   const { h, icon } = ui;
   const config = await loadConfig(api);
   const canEdit = config.can_manage;
@@ -163,7 +163,7 @@ export async function mount(element, ctx) {
           : null,
       );
     } else if (col.id === 'stock_status') {
-      if (value) td.append(h('span', { class: `inv-badge ${value}` }, STOCK_STATUS_LABELS[value] || value));
+      if (value) td.append(h('span', { class: `badge ${STOCK_STATUS_BADGES[value] || ''}`, 'data-status': value }, STOCK_STATUS_LABELS[value] || value));
     } else if (col.id === 'demand_total') {
       td.textContent = fmt(value);
       td.title = Object.entries(item.demand || {}).map(([r, q]) => `${r.toUpperCase()}: ${fmt(q)}`).join(', ') || 'No sales';
@@ -174,6 +174,7 @@ export async function mount(element, ctx) {
       td.textContent = fmt(value);
     } else {
       td.textContent = value ?? '';
+      if (col.id === 'name') td.title = value || '';
     }
     const editor = remoteEditors.get(`${item.sku}|${col.id}`);
     if (editor) {
