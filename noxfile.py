@@ -31,9 +31,7 @@ def _skip_or_fail(session: nox.Session, reason: str) -> None:
 def tests(session: nox.Session) -> None:
     """The whole suite on SQLite (PostgreSQL-only tests run in tests_pg)."""
     env = {"RM365_TEST_DATABASE_URL": ""}
-    session.run(
-        "pytest", "-m", "not browser and not postgres", "-q", *session.posargs, env=env
-    )
+    session.run("pytest", "-m", "not browser and not postgres", "-q", *session.posargs, env=env)
 
 
 @nox.session
@@ -42,8 +40,7 @@ def tests_pg(session: nox.Session) -> None:
     if not os.environ.get("RM365_TEST_DATABASE_URL"):
         _skip_or_fail(
             session,
-            "RM365_TEST_DATABASE_URL is not set "
-            "(e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)",
+            "RM365_TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)",
         )
     session.run("pytest", "-m", "not browser", "-q", *session.posargs)
 

@@ -56,7 +56,12 @@ class Server:
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "rm365_core.cli", *args],
-        env=env, input=stdin, capture_output=True, text=True, check=False, cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     if result.returncode != 0:
         raise RuntimeError(f"rm365 {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -79,9 +84,22 @@ def base_env(database_url: str, **extra: str) -> dict[str, str]:
 def serve(env: dict[str, str], workers: int = 2) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "rm365_core.cli", "serve", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "rm365_core.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -120,16 +138,17 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(label: str, url: str, lua: str, *, seconds: int, connections: int = 32, threads: int = 1) -> WrkResult:
+def wrk(label: str, url: str, lua: str, *, seconds: int, connections: int = 16, threads: int = 1) -> WrkResult:
     """Run wrk with a Lua request script; needs Debian's ``wrk`` package."""
     if shutil.which("wrk") is None:
         raise SystemExit("the benchmarks need wrk: apt-get install wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-s", script.name, url],
-        capture_output=True, text=True, check=True,
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(script.name)
     if os.environ.get("BENCH_DEBUG"):
@@ -150,4 +169,4 @@ def wrk(label: str, url: str, lua: str, *, seconds: int, connections: int = 32, 
 def lua_get(path_expr: str, token: str | None = None) -> str:
     """A wrk script that GETs ``path_expr`` (a Lua expression) with an optional bearer token."""
     header = f'wrk.headers["Authorization"] = "Bearer {token}"\n' if token else ""
-    return header + f"request = function()\n  return wrk.format(\"GET\", {path_expr})\nend\n"
+    return header + f'request = function()\n  return wrk.format("GET", {path_expr})\nend\n'

@@ -33,27 +33,29 @@ def main() -> None:
         engine = create_engine(url)
         bench_plugin.Base.metadata.create_all(engine)
         with engine.begin() as conn:
-            conn.execute(insert(bench_plugin.Thing), [
-                {"code": f"T{i}", "name": f"Thing {i}"} for i in range(1, ROWS + 1)
-            ])
+            conn.execute(
+                insert(bench_plugin.Thing), [{"code": f"T{i}", "name": f"Thing {i}"} for i in range(1, ROWS + 1)]
+            )
         engine.dispose()
         admin_password = secrets.token_urlsafe(12)
         cli(env, "users", "create-admin", "benchadmin", "--password-stdin", stdin=admin_password + "\n")
 
         with serve(env, workers=2) as server:
-            admin = httpx.post(f"{server.url}/api/v1/auth/login",
-                               json={"username": "benchadmin", "password": admin_password}).json()
+            admin = httpx.post(
+                f"{server.url}/api/v1/auth/login", json={"username": "benchadmin", "password": admin_password}
+            ).json()
             headers = {"Authorization": f"Bearer {admin['access_token']}"}
-            httpx.post(f"{server.url}/api/v1/users", headers=headers, json={
-                "username": "reader", "password": "reader-password", "allowed_tabs": ["bench"]
-            }).raise_for_status()
-            token = httpx.post(f"{server.url}/api/v1/auth/login",
-                               json={"username": "reader", "password": "reader-password"}).json()["access_token"]
+            httpx.post(
+                f"{server.url}/api/v1/users",
+                headers=headers,
+                json={"username": "reader", "password": "reader-password", "allowed_tabs": ["bench"]},
+            ).raise_for_status()
+            token = httpx.post(
+                f"{server.url}/api/v1/auth/login", json={"username": "reader", "password": "reader-password"}
+            ).json()["access_token"]
             scripts = {
                 "open read (baseline)": lua_get(f'"/api/v1/bench/open/things/T" .. math.random(1, {ROWS})'),
-                "guarded read (token + tab)": lua_get(
-                    f'"/api/v1/bench/things/T" .. math.random(1, {ROWS})', token
-                ),
+                "guarded read (token + tab)": lua_get(f'"/api/v1/bench/things/T" .. math.random(1, {ROWS})', token),
                 "GET /api/v1/auth/me": lua_get('"/api/v1/auth/me"', token),
             }
             # Warm up every route, then measure each twice, interleaved, and keep the best.
@@ -70,13 +72,13 @@ def main() -> None:
     print(f"{'route':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12}")
     for label, result in best.items():
         ratio = result.rps / baseline.rps
-        print(f"{label:32} {result.rps:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-              f"{result.errors:7d} {ratio:11.2f}x")
+        print(
+            f"{label:32} {result.rps:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f} {result.errors:7d} {ratio:11.2f}x"
+        )
     guarded = best["guarded read (token + tab)"]
     overhead = 1 - guarded.rps / baseline.rps
     print(f"\noverhead of auth + tab on the indexed read: {overhead * 100:.1f}% (aim < 15%)")
-    print(f"authenticated read: {guarded.rps:.0f} req/s (aim >= 1500): "
-          f"{'met' if guarded.rps >= 1500 else 'NOT met'}")
+    print(f"authenticated read: {guarded.rps:.0f} req/s (aim >= 1500): {'met' if guarded.rps >= 1500 else 'NOT met'}")
 
 
 if __name__ == "__main__":

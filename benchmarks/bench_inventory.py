@@ -93,7 +93,11 @@ def seed(db_url: str) -> None:
     stock.seek(0)
     conn = psycopg2.connect(db_url)
     with conn, conn.cursor() as cur:
-        cur.copy_from(items, "inventory_items", columns=("id", "sku", "item_id", "name", "status", "notes", "version", "created_at", "updated_at"))
+        cur.copy_from(
+            items,
+            "inventory_items",
+            columns=("id", "sku", "item_id", "name", "status", "notes", "version", "created_at", "updated_at"),
+        )
         cur.copy_from(stock, "inventory_stock", columns=("id", "item_pk", "location", "quantity", "expiry"))
         cur.execute("SELECT setval(pg_get_serial_sequence('inventory_items', 'id'), %s)", (ITEMS,))
         cur.execute("SELECT setval(pg_get_serial_sequence('inventory_stock', 'id'), %s)", (ITEMS * 3,))
@@ -117,15 +121,32 @@ class Server:
 
     def cli(self, *args: str, stdin: str | None = None) -> None:
         subprocess.run(
-            [sys.executable, "-m", "rm365_core.cli", *args], env=self.env, check=True,
-            input=stdin.encode() if stdin else None, stdout=subprocess.DEVNULL, timeout=120,
+            [sys.executable, "-m", "rm365_core.cli", *args],
+            env=self.env,
+            check=True,
+            input=stdin.encode() if stdin else None,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
         )
 
     def start(self, workers: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "rm365_core.cli", "serve", "--workers", str(workers),
-             "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "rm365_core.cli",
+                "serve",
+                "--workers",
+                str(workers),
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -160,7 +181,9 @@ async def run_load(base: str, token: str, request: Request, seconds: float, conc
     stop = time.monotonic() + seconds
     counter = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
 
         async def worker() -> None:
             nonlocal counter
@@ -209,7 +232,11 @@ def line(label: str, result: dict[str, Any], baseline: dict[str, Any] | None = N
         text += f"{result['rate']:8.0f} req/s"
     text += f"   p50 {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
     if baseline is not None:
-        text += f"   ({result['rate'] / baseline['rate']:.2f}x baseline)" if rate else f"   ({result['p50'] / baseline['p50']:.1f}x baseline p50)"
+        text += (
+            f"   ({result['rate'] / baseline['rate']:.2f}x baseline)"
+            if rate
+            else f"   ({result['p50'] / baseline['p50']:.1f}x baseline p50)"
+        )
     bad = {code: n for code, n in result["statuses"].items() if code >= 400}
     if bad:
         text += f"   errors {bad}"
@@ -228,13 +255,20 @@ async def benchmark(base: str, token: str, seconds: float, concurrency: int, sam
         return await client.get(f"/api/v1/inventory/items/{rng.choice(spread_skus)}")
 
     async def adjust_hot(client: httpx.AsyncClient, _: int) -> httpx.Response:
-        return await client.post("/api/v1/inventory/adjustments", json={"code": HOT_SKU, "quantity": 1, "reason": "Pick/Pack"})
+        return await client.post(
+            "/api/v1/inventory/adjustments", json={"code": HOT_SKU, "quantity": 1, "reason": "Pick/Pack"}
+        )
 
     async def adjust_spread(client: httpx.AsyncClient, _: int) -> httpx.Response:
-        return await client.post("/api/v1/inventory/adjustments", json={"code": rng.choice(spread_skus), "quantity": 1, "reason": "Pick/Pack"})
+        return await client.post(
+            "/api/v1/inventory/adjustments",
+            json={"code": rng.choice(spread_skus), "quantity": 1, "reason": "Pick/Pack"},
+        )
 
     async def batch_spread(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        entries = [{"client_id": f"bench-{n}-{i}-{secrets.token_hex(3)}", "code": rng.choice(spread_skus)} for i in range(10)]
+        entries = [
+            {"client_id": f"bench-{n}-{i}-{secrets.token_hex(3)}", "code": rng.choice(spread_skus)} for i in range(10)
+        ]
         return await client.post("/api/v1/inventory/update/batch", json=entries)
 
     print(f"\nAdjustments through the API ({concurrency} concurrent clients, {seconds:.0f} s each)", flush=True)
@@ -250,26 +284,55 @@ async def benchmark(base: str, token: str, seconds: float, concurrency: int, sam
     batch = {**batch, "rate": batch["rate"] * 10}
     line("POST /update/batch x10 entries (entries/s)", batch, base_read)
 
-    terms = ["omega", "vitamin d3", "zinc-2", "krill", "ashwagandha ksm", "twin pack", "0421", "magnesium glycinate", "nomatch-xyz", "799"]
+    terms = [
+        "omega",
+        "vitamin d3",
+        "zinc-2",
+        "krill",
+        "ashwagandha ksm",
+        "twin pack",
+        "0421",
+        "magnesium glycinate",
+        "nomatch-xyz",
+        "799",
+    ]
 
     def search(term_list: list[str]) -> Request:
         async def request(client: httpx.AsyncClient, n: int) -> httpx.Response:
             term = term_list[n % len(term_list)]
             return await client.get("/api/v1/inventory/items", params={"search": term, "size": 50})
+
         return request
 
     async def first_page(client: httpx.AsyncClient, n: int) -> httpx.Response:
         return await client.get("/api/v1/inventory/items", params={"size": 50, "page": 1 + n % 20})
 
     async def by_total(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await client.get("/api/v1/inventory/items", params={"size": 50, "sort": "-total", "search": terms[n % 3]})
+        return await client.get(
+            "/api/v1/inventory/items", params={"size": 50, "sort": "-total", "search": terms[n % 3]}
+        )
 
     print(f"\nItem list over {ITEMS:,} items (one client, {samples} requests each)", flush=True)
     seq_read = await run_sequential(base, token, read_item, samples)
     line("baseline: GET one item", seq_read, rate=False)
-    line("GET /items?search=<term>&size=50", await run_sequential(base, token, search(terms), samples), seq_read, rate=False)
-    line("GET /items?page=N&size=50 (no search)", await run_sequential(base, token, first_page, samples), seq_read, rate=False)
-    line("GET /items?search=<term>&sort=-total", await run_sequential(base, token, by_total, max(10, samples // 4)), seq_read, rate=False)
+    line(
+        "GET /items?search=<term>&size=50",
+        await run_sequential(base, token, search(terms), samples),
+        seq_read,
+        rate=False,
+    )
+    line(
+        "GET /items?page=N&size=50 (no search)",
+        await run_sequential(base, token, first_page, samples),
+        seq_read,
+        rate=False,
+    )
+    line(
+        "GET /items?search=<term>&sort=-total",
+        await run_sequential(base, token, by_total, max(10, samples // 4)),
+        seq_read,
+        rate=False,
+    )
 
 
 _CATALOGUE: list[tuple[str, str]] = []
@@ -286,8 +349,11 @@ def _catalogue() -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short phases (about a minute in all)")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-                        help="a PostgreSQL server to create the benchmark database on")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server to create the benchmark database on",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
@@ -308,7 +374,9 @@ def main() -> None:
             print(f"seeded in {time.monotonic() - started:.1f} s", flush=True)
             server.start(args.workers)
             base = f"http://127.0.0.1:{server.port}"
-            token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "bench", "password": PASSWORD}).json()["access_token"]
+            token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "bench", "password": PASSWORD}).json()[
+                "access_token"
+            ]
             asyncio.run(benchmark(base, token, seconds, args.concurrency, samples))
             with psycopg2.connect(db) as conn, conn.cursor() as cur:
                 cur.execute("SELECT quantity FROM inventory_stock WHERE item_pk = 1 AND location = 'shelf_lt1'")

@@ -1,7 +1,7 @@
 """RM365 Toolbox kernel: the public API for plugins. Everything not exported here is private."""
 
 from ._auth import login_required, public, require_tab
-from ._db import make_base
+from ._db import database_metadata, make_base
 from ._deps import db_session, get_kernel, service
 from ._jobs import Job
 from ._kernel import Kernel, Tables
@@ -22,6 +22,7 @@ __all__ = [
     "Principal",
     "Tab",
     "Tables",
+    "database_metadata",
     "db_session",
     "get_kernel",
     "hookimpl",

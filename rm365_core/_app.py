@@ -106,9 +106,7 @@ def _error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        where = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors
-        )
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
         return JSONResponse({"detail": errors, "message": where}, status_code=422)
 
     @app.exception_handler(Exception)
@@ -133,9 +131,7 @@ def create_app(
 ) -> FastAPI:
     """The FastAPI application of a site. ``upgrade`` runs migrations first (default: on the
     embedded SQLite default, or when RM365_AUTO_UPGRADE says so)."""
-    kernel = kernel or build_kernel(
-        settings, extra_plugins=extra_plugins, discover_installed=discover_installed
-    )
+    kernel = kernel or build_kernel(settings, extra_plugins=extra_plugins, discover_installed=discover_installed)
     settings = kernel.settings
     if upgrade is None:
         upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
@@ -155,9 +151,7 @@ def create_app(
             await kernel.jobs.stop()
             if kernel.hub is not None:
                 await kernel.hub.shutdown()
-            await run_in_threadpool(
-                kernel.plugins.call_each, "shutdown", kernel=kernel, reverse=True, isolate=True
-            )
+            await run_in_threadpool(kernel.plugins.call_each, "shutdown", kernel=kernel, reverse=True, isolate=True)
 
     app = FastAPI(
         title="RM365 Toolbox",

@@ -128,8 +128,7 @@ class Authenticator:
 
         with self.kernel.databases.session("core", readonly=True) as session:
             row = session.execute(
-                select(User.username, User.role, User.allowed_tabs, User.active,
-                       User.token_version, Role.allowed_tabs)
+                select(User.username, User.role, User.allowed_tabs, User.active, User.token_version, Role.allowed_tabs)
                 .join(Role, Role.name == User.role)
                 .where(User.id == user_id)
             ).first()
@@ -182,9 +181,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=F
 
 
 def _unauthorized(message: str = "not authenticated: log in and send the access token") -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"}
-    )
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
 class TabRequirement:
@@ -197,9 +194,7 @@ class TabRequirement:
     def __repr__(self) -> str:
         return f"require_tab({', '.join(map(repr, self.tabs))})" if self.tabs else "login_required"
 
-    async def __call__(
-        self, request: Request, token: str | None = Depends(oauth2_scheme)
-    ) -> Principal:
+    async def __call__(self, request: Request, token: str | None = Depends(oauth2_scheme)) -> Principal:
         authenticator: Authenticator = request.app.state.kernel.authenticator
         principal = await authenticator.authenticate(token)
         if principal is None:

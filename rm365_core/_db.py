@@ -22,6 +22,16 @@ NAMING_CONVENTION = {
 }
 
 
+def database_metadata(database: str) -> MetaData:
+    """The ``MetaData`` of tables stored in the logical database ``database``, with the
+    kernel's constraint naming convention. The typed way to declare a plugin's base::
+
+        class Base(DeclarativeBase):
+            metadata = database_metadata("inventory")
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION, info={"database": database})
+
+
 def make_base(database: str) -> type[DeclarativeBase]:
     """A declarative base whose tables live in the logical database ``database``.
 
@@ -29,7 +39,7 @@ def make_base(database: str) -> type[DeclarativeBase]:
     >>> class Item(Base): ...
     """
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION, info={"database": database})
+    metadata = database_metadata(database)
 
     class Base(DeclarativeBase):
         pass
@@ -106,9 +116,7 @@ class Databases:
             if name not in self._engines:
                 url = self.url(name)
                 self.names.add(name)
-                self._engines[name] = (
-                    _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
-                )
+                self._engines[name] = _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
             return self._engines[name]
 
     def is_sqlite(self, name: str) -> bool:

@@ -116,8 +116,7 @@ class Kernel:
             except ValidationError as exc:
                 prefix = settings_cls.model_config.get("env_prefix", "")
                 problems = "; ".join(
-                    f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-                    for e in exc.errors()
+                    f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
                 )
                 raise SettingsError(problems) from None
         tables = self._as_tables(plugin, c.get("register_tables"))

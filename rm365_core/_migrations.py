@@ -94,9 +94,7 @@ def pending(kernel: Any) -> dict[str, str]:
             heads = set(script.get_heads())
             engine = kernel.databases.engine(tables.database)
             with engine.connect() as connection:
-                ctx = MigrationContext.configure(
-                    connection, opts={"version_table": version_table(plugin.name)}
-                )
+                ctx = MigrationContext.configure(connection, opts={"version_table": version_table(plugin.name)})
                 current = set(ctx.get_current_heads())
         except Exception as exc:  # noqa: BLE001 - reported as a problem
             problems[plugin.name] = f"cannot read migration state: {exc}"

@@ -256,10 +256,7 @@ class PluginManager:
                 continue
             if not spec.contains(CORE_API_VERSION, prereleases=True):
                 plugin.state = INCOMPATIBLE
-                plugin.error = (
-                    f"needs kernel API {plugin.manifest.core}, this kernel offers "
-                    f"{CORE_API_VERSION}"
-                )
+                plugin.error = f"needs kernel API {plugin.manifest.core}, this kernel offers {CORE_API_VERSION}"
         return _order(self.plugins)
 
     def _missing_requirement(self, plugin: Plugin) -> str | None:
@@ -287,8 +284,7 @@ class PluginManager:
             log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
         if kernel.settings.strict_plugins and problems:
             raise PluginError(
-                "strict plugin mode: "
-                + "; ".join(f"{p.name} is {p.state} ({p.error})" for p in problems)
+                "strict plugin mode: " + "; ".join(f"{p.name} is {p.state} ({p.error})" for p in problems)
             )
 
     def _load_one(self, plugin: Plugin, kernel: Any) -> None:

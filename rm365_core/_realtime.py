@@ -58,13 +58,21 @@ NAMESPACE = "/"
 
 #: Events the hub itself handles; plugins cannot register these with :meth:`Hub.on`.
 RESERVED_EVENTS = frozenset(
-    {"connect", "disconnect", "join", "leave", "presence", "presence:update", "presence:ping",
-     "*", "message", "connect_error"}
+    {
+        "connect",
+        "disconnect",
+        "join",
+        "leave",
+        "presence",
+        "presence:update",
+        "presence:ping",
+        "*",
+        "message",
+        "connect_error",
+    }
 )
 
-_ROOM_RE = re.compile(
-    r"^(?P<tab>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)(?::[^\x00-\x20\x7f]+)?$"
-)
+_ROOM_RE = re.compile(r"^(?P<tab>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)(?::[^\x00-\x20\x7f]+)?$")
 # Socket.IO session ids are 20 characters of URL-safe base64, and every sid is also a room.
 # Refusing room names of that shape means no client can ever join another client's sid room.
 _SID_SHAPED_RE = re.compile(r"^[A-Za-z0-9_-]{20}$")
@@ -514,9 +522,7 @@ class Hub:
         """Close every connection of ``username`` on every worker (tokens were revoked)."""
         await self._disconnect_local_user(username)
         if self._redis is not None:
-            message = json.dumps(
-                {"op": "disconnect_user", "username": username, "host": self._host_id}
-            )
+            message = json.dumps({"op": "disconnect_user", "username": username, "host": self._host_id})
             await self._redis.publish(self._control_channel, message)
 
     async def _disconnect_local_user(self, username: str) -> None:
@@ -527,8 +533,7 @@ class Hub:
     @staticmethod
     def _public_users(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
         public = [
-            {"username": u.get("username"), "color": u.get("color"), "state": u.get("state") or {},
-             "sid": u.get("sid")}
+            {"username": u.get("username"), "color": u.get("color"), "state": u.get("state") or {}, "sid": u.get("sid")}
             for u in users
         ]
         public.sort(key=lambda u: (str(u["username"]), str(u["sid"])))
@@ -858,9 +863,7 @@ class Hub:
         # Client events without a handler: never relayed, never acted on.
         return _error("unknown event")
 
-    async def _dispatch(
-        self, event: str, handler: Callable[..., Any], sid: str, data: Any
-    ) -> Any:
+    async def _dispatch(self, event: str, handler: Callable[..., Any], sid: str, data: Any) -> Any:
         principal = await self._principal_of(sid)
         if principal is None:
             return _error("unauthorized")

@@ -144,8 +144,7 @@ class RealtimeTestClient:
                 if remaining <= 0:
                     seen = [name for name, _ in self.history[-20:]]
                     raise TimeoutError(
-                        f"no {event!r} event matching the predicate within the timeout; "
-                        f"last events received: {seen}"
+                        f"no {event!r} event matching the predicate within the timeout; last events received: {seen}"
                     )
                 self._cond.wait(remaining)
 
@@ -154,9 +153,7 @@ class RealtimeTestClient:
         with self._cond:
             return [data for name, data in self.history if name == event]
 
-    def assert_no_event(
-        self, event: str, within: float = 0.5, predicate: Callable[[Any], bool] | None = None
-    ) -> None:
+    def assert_no_event(self, event: str, within: float = 0.5, predicate: Callable[[Any], bool] | None = None) -> None:
         """Fail when a (matching) ``event`` arrives in the next ``within`` seconds."""
         try:
             data = self.wait_for(event, predicate, timeout=within)

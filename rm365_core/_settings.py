@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 MIN_SECRET_LENGTH = 32
 
@@ -35,9 +34,7 @@ class PluginSettings(BaseSettings):
 
 def plugin_settings_config(plugin: str) -> SettingsConfigDict:
     """The settings config for a plugin section: prefix ``RM365_<PLUGIN>_``."""
-    return SettingsConfigDict(
-        env_prefix=f"RM365_{plugin.upper()}_", env_file=".env", extra="ignore"
-    )
+    return SettingsConfigDict(env_prefix=f"RM365_{plugin.upper()}_", env_file=".env", extra="ignore")
 
 
 class Settings(BaseSettings):

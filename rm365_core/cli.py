@@ -81,8 +81,9 @@ def serve(
         with kernel.databases.session("core") as session:
             UserService(kernel).seed_roles(session)
         kernel.plugins.call_each("demo_data", kernel=kernel)
+        shown = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0") else host  # noqa: S104
         typer.secho(
-            f"\n  Demo site ready: http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
+            f"\n  Demo site ready: http://{shown}:{port}/"
             f"\n  Log in as admin with password: {password}\n",
             fg="green",
             bold=True,
@@ -94,7 +95,10 @@ def serve(
             err=True,
         )
     common: dict[str, Any] = {
-        "host": host, "port": port, "log_level": log_level, "proxy_headers": True,
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "proxy_headers": True,
         # Per-message deflate roughly doubles the memory of every idle realtime connection.
         "ws_per_message_deflate": False,
     }
@@ -150,7 +154,9 @@ def db_revision(
 @users_app.command("create-admin")
 def create_admin(
     username: str,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
 ) -> None:
     """Create an administrator (the password is read from stdin or asked for)."""
     from . import _migrations

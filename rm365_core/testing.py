@@ -78,8 +78,12 @@ class Site:
         self._clients: list[Any] = []
 
     def create_user(
-        self, username: str | None = None, *, tabs: list[str] | tuple[str, ...] = (),
-        role: str = "user", password: str | None = None,
+        self,
+        username: str | None = None,
+        *,
+        tabs: list[str] | tuple[str, ...] = (),
+        role: str = "user",
+        password: str | None = None,
     ) -> tuple[str, str]:
         """Create a user directly through the service; returns (username, password)."""
         from ._core.service import UserService
@@ -89,9 +93,7 @@ class Site:
         service = UserService(self.kernel)
         with self.kernel.databases.session("core") as session:
             service.seed_roles(session)
-            service.create_user(
-                session, username=username, password=password, role=role, allowed_tabs=list(tabs)
-            )
+            service.create_user(session, username=username, password=password, role=role, allowed_tabs=list(tabs))
         return username, password
 
     def login(self, username: str, password: str) -> dict[str, Any]:
@@ -144,7 +146,8 @@ def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[],
         realtime: bool = True,
         **settings: Any,
     ) -> Site:
-        schema = FreshSchema(postgres_url()) if postgres_url() and "database_url" not in settings else None
+        pg_url = postgres_url()
+        schema = FreshSchema(pg_url) if pg_url and "database_url" not in settings else None
         data_dir = tmp_path / f"site-{len(opened)}"
         values: dict[str, Any] = {
             "env": "test",
@@ -161,8 +164,11 @@ def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[],
             site_settings = Settings(**values)
             extra_plugins = [plugin_from_module(name, obj) for name, obj in (extra or {}).items()]
             app = create_app(
-                site_settings, extra_plugins=extra_plugins, discover_installed=discover,
-                upgrade=True, realtime=realtime,
+                site_settings,
+                extra_plugins=extra_plugins,
+                discover_installed=discover,
+                upgrade=True,
+                realtime=realtime,
             )
             client = TestClient(app, raise_server_exceptions=False)
             client.__enter__()  # run the lifespan (startup hooks)

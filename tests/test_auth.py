@@ -56,14 +56,19 @@ def test_unsigned_or_foreign_tokens_are_refused(site):
 def test_me_reports_user_role_and_tabs(site):
     client = site.client_with_tabs("system")
     assert client.get("/api/v1/auth/me").json() == {
-        "username": client.username, "role": "user", "allowed_tabs": ["system"]
+        "username": client.username,
+        "role": "user",
+        "allowed_tabs": ["system"],
     }
 
 
 def test_repeated_failures_are_throttled_with_retry_after(site):
     site.create_user("alice", password="correct horse")
     for _ in range(5):
-        assert site.client.post("/api/v1/auth/login", json={"username": "alice", "password": "wrong-pass"}).status_code == 401
+        assert (
+            site.client.post("/api/v1/auth/login", json={"username": "alice", "password": "wrong-pass"}).status_code
+            == 401
+        )
     locked = site.client.post("/api/v1/auth/login", json={"username": "alice", "password": "correct horse"})
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) > 0
@@ -102,7 +107,12 @@ def test_logout_revokes_access_and_refresh_tokens(site):
     site.create_user("alice", password="correct horse")
     tokens = site.login("alice", "correct horse")
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert site.client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=auth).status_code == 204
+    assert (
+        site.client.post(
+            "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=auth
+        ).status_code
+        == 204
+    )
     assert site.client.get("/api/v1/auth/me", headers=auth).status_code == 401
     assert site.client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
 

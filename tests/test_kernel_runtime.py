@@ -20,8 +20,12 @@ def _plugin(name: str, *, fail_startup: bool = False) -> types.ModuleType:
         return {"ok": True}
 
     def register_tabs():
-        return [Tab(id=name, title=name), Tab(id=f"{name}.a", title="A"), Tab(id=f"{name}.b", title="B"),
-                Tab(id=f"{name}.c", title="C")]
+        return [
+            Tab(id=name, title=name),
+            Tab(id=f"{name}.a", title="A"),
+            Tab(id=f"{name}.b", title="B"),
+            Tab(id=f"{name}.c", title="C"),
+        ]
 
     def register_routes():
         return router
@@ -44,8 +48,11 @@ def _plugin(name: str, *, fail_startup: bool = False) -> types.ModuleType:
 
 
 def test_a_plugin_failing_at_startup_is_failed_and_its_routes_answer_503(rm365_site):
-    site = rm365_site(plugins=["good", "bad"], extra={"good": _plugin("good"), "bad": _plugin("bad", fail_startup=True)},
-                      discover=False)
+    site = rm365_site(
+        plugins=["good", "bad"],
+        extra={"good": _plugin("good"), "bad": _plugin("bad", fail_startup=True)},
+        discover=False,
+    )
     admin = site.admin_client()
     states = {p["name"]: p for p in admin.get("/api/v1/plugins").json()}
     assert states["bad"]["state"] == "failed"

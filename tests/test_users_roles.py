@@ -20,8 +20,11 @@ def _stock_plugin() -> types.ModuleType:
 
     @hookimpl
     def register_tabs():
-        return [Tab(id="stock", title="Stock"), Tab(id="stock.count", title="Count", order=1),
-                Tab(id="stock.audit", title="Audit", order=2)]
+        return [
+            Tab(id="stock", title="Stock"),
+            Tab(id="stock.count", title="Count", order=1),
+            Tab(id="stock.audit", title="Audit", order=2),
+        ]
 
     @hookimpl
     def register_routes():
@@ -39,7 +42,10 @@ def site(rm365_site):
 
 def test_user_crud_through_the_api(site):
     admin = site.admin_client()
-    created = admin.post("/api/v1/users", json={"username": "bob", "password": "long enough", "role": "user", "allowed_tabs": ["stock.count"]})
+    created = admin.post(
+        "/api/v1/users",
+        json={"username": "bob", "password": "long enough", "role": "user", "allowed_tabs": ["stock.count"]},
+    )
     assert created.status_code == 201
     assert created.json()["allowed_tabs"] == ["stock.count"]
     assert "password" not in created.json() and "password_hash" not in created.json()
@@ -56,7 +62,9 @@ def test_duplicate_user_unknown_role_unknown_tab_and_short_password_are_refused(
     assert admin.post("/api/v1/users", json={"username": "bob", "password": "long enough"}).status_code == 409
     bad_role = admin.post("/api/v1/users", json={"username": "carl", "password": "long enough", "role": "pirate"})
     assert bad_role.status_code == 422 and "pirate" in bad_role.json()["detail"]
-    bad_tab = admin.post("/api/v1/users", json={"username": "carl", "password": "long enough", "allowed_tabs": ["nope"]})
+    bad_tab = admin.post(
+        "/api/v1/users", json={"username": "carl", "password": "long enough", "allowed_tabs": ["nope"]}
+    )
     assert bad_tab.status_code == 422 and "nope" in bad_tab.json()["detail"]
     short = admin.post("/api/v1/users", json={"username": "carl", "password": "short"})
     assert short.status_code == 422
@@ -92,7 +100,10 @@ def test_editing_a_role_changes_what_its_users_hold(site):
 def test_effective_tabs_are_role_union_user(site):
     admin = site.admin_client()
     admin.post("/api/v1/roles", json={"name": "auditor", "allowed_tabs": ["stock.audit"]})
-    admin.post("/api/v1/users", json={"username": "bob", "password": "long enough", "role": "auditor", "allowed_tabs": ["stock.count"]})
+    admin.post(
+        "/api/v1/users",
+        json={"username": "bob", "password": "long enough", "role": "auditor", "allowed_tabs": ["stock.count"]},
+    )
     body = site.login("bob", "long enough")
     assert body["allowed_tabs"] == ["stock.audit", "stock.count"]
 

@@ -144,7 +144,7 @@ def logout(
 
 
 @auth_router.get("/me", response_model=MeResponse)
-def me(request: Request, user: Principal = Depends(login_required)) -> MeResponse:
+async def me(request: Request, user: Principal = Depends(login_required)) -> MeResponse:
     """Who the token belongs to and the tabs they hold."""
     kernel = _kernel(request)
     tabs = sorted(t.id for t in kernel.tabs if user.has_tab(t.id))
@@ -153,7 +153,7 @@ def me(request: Request, user: Principal = Depends(login_required)) -> MeRespons
 
 # -- tabs -------------------------------------------------------------------------
 @tabs_router.get("/tabs")
-def tabs(
+async def tabs(
     request: Request,
     all: bool = Query(False, description="every registered tab (needs usermanagement)"),
     user: Principal = Depends(login_required),
@@ -193,14 +193,10 @@ def get_user(request: Request, username: str) -> User:
 
 
 @users_router.patch("/users/{username}", response_model=UserOut)
-def update_user(
-    request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)
-) -> User:
+def update_user(request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)) -> User:
     with _kernel(request).databases.session("core") as session:
         try:
-            return _service(request).update_user(
-                session, username, body.model_dump(exclude_unset=True), by.username
-            )
+            return _service(request).update_user(session, username, body.model_dump(exclude_unset=True), by.username)
         except ServiceError as error:
             raise _fail(error) from None
 

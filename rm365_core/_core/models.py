@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .._db import make_base
+from .._db import database_metadata
 
-Base = make_base("core")
+
+class Base(DeclarativeBase):
+    metadata = database_metadata("core")
 
 
 class Role(Base):
@@ -46,9 +48,7 @@ class RefreshToken(Base):
     __tablename__ = "core_refresh_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("core_users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
     family: Mapped[str] = mapped_column(String(32), index=True)
     token_version: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -63,9 +63,7 @@ class RevokedAccessToken(Base):
     __tablename__ = "core_revoked_access_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("core_users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -18,10 +18,10 @@ def register_tables() -> Any:
 @hookimpl
 def register_tabs() -> list[Tab]:
     return [
-        Tab(id="usermanagement", title="Users & roles", icon="users", order=900,
-            module="/static/tabs/usermanagement.js"),
-        Tab(id="system", title="System", icon="settings", order=910,
-            module="/static/tabs/system.js"),
+        Tab(
+            id="usermanagement", title="Users & roles", icon="users", order=900, module="/static/tabs/usermanagement.js"
+        ),
+        Tab(id="system", title="System", icon="settings", order=910, module="/static/tabs/system.js"),
     ]
 
 

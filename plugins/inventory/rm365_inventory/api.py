@@ -109,10 +109,14 @@ def list_items(
     service: Service,
     search: Annotated[str, Query(max_length=200, description="Part of a SKU, name or barcode")] = "",
     status: Annotated[str | None, Query(description="Status, or several separated by commas")] = None,
-    stock_status: Annotated[str | None, Query(description="out, in_stock, low, normal, over (commas for several)")] = None,
+    stock_status: Annotated[
+        str | None, Query(description="out, in_stock, low, normal, over (commas for several)")
+    ] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 50,
-    sort: Annotated[str, Query(description="sku, name, status, item_id, total, a location id, updated_at; - reverses")] = "sku",
+    sort: Annotated[
+        str, Query(description="sku, name, status, item_id, total, a location id, updated_at; - reverses")
+    ] = "sku",
 ) -> dict[str, Any]:
     """``{items, total, page, size, pages, demand}``; filtering, sorting and paging in SQL."""
     return ItemQueries(service).list_items(
@@ -242,8 +246,14 @@ def create_adjustment(body: AdjustmentCreate, user: Adjuster, service: Service, 
     409 with the per-location breakdown when there is not enough (nothing changes); 200 with
     ``duplicate: true`` and the original result when the client_id was applied before."""
     result = service.adjust(
-        body.code, body.quantity, body.reason, body.location, user=user,
-        source=body.source, client_id=body.client_id, note=body.note,
+        body.code,
+        body.quantity,
+        body.reason,
+        body.location,
+        user=user,
+        source=body.source,
+        client_id=body.client_id,
+        note=body.note,
     )
     if result["duplicate"]:
         response.status_code = 200

@@ -117,8 +117,10 @@ def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
             status = settings.status(raw_status)
             if status is None:
                 result.error(
-                    row_number, status_column,
-                    f"unknown status {raw_status!r}; use one of: {', '.join(settings.statuses)}", sku,
+                    row_number,
+                    status_column,
+                    f"unknown status {raw_status!r}; use one of: {', '.join(settings.statuses)}",
+                    sku,
                 )
                 continue
         item_id = cell(values, "item_id") or None
@@ -131,8 +133,13 @@ def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
             result.folded += 1
             item_id = None  # a variant's barcode is not the base item's
         entry = CatalogueEntry(
-            row=row_number, sku=base, name=cell(values, "name")[:255], status=status,
-            item_id=item_id, primary=primary, status_column=status_column,
+            row=row_number,
+            sku=base,
+            name=cell(values, "name")[:255],
+            status=status,
+            item_id=item_id,
+            primary=primary,
+            status_column=status_column,
         )
         # The base's own row wins over its variants; a variant only stands in for a base
         # that the file does not list (the first variant seen gives the name).

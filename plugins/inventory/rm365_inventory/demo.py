@@ -65,8 +65,14 @@ PRODUCTS = [
     ("VITDSP", "Vitamin D3 Oral Spray {s}", ["1000 IU"], "ml", [15, 30]),
 ]
 STATUS_WEIGHTS = [
-    ("Active", 80), ("Temporarily OOS", 5), ("Pre Order", 3), ("Special Offer", 4),
-    ("Discontinued (Supplier)", 3), ("Discontinued (RM)", 2), ("Samples", 2), ("Special Item", 1),
+    ("Active", 80),
+    ("Temporarily OOS", 5),
+    ("Pre Order", 3),
+    ("Special Offer", 4),
+    ("Discontinued (Supplier)", 3),
+    ("Discontinued (RM)", 2),
+    ("Samples", 2),
+    ("Special Item", 1),
 ]
 USERS = ["anna.smith", "ben.jones", "chloe.taylor", "dev.patel", "scanner-1"]
 
@@ -105,11 +111,18 @@ def seed(kernel: Any, *, now: datetime | None = None) -> int:
         items = []
         for sku, name in products:
             created = now - timedelta(days=rng.randint(60, 720))
-            items.append(Item(
-                sku=sku, item_id=derive_item_id(sku), name=name,
-                status=rng.choices(statuses, weights)[0], notes="", version=1,
-                created_at=created, updated_at=created,
-            ))
+            items.append(
+                Item(
+                    sku=sku,
+                    item_id=derive_item_id(sku),
+                    name=name,
+                    status=rng.choices(statuses, weights)[0],
+                    notes="",
+                    version=1,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
         session.add_all(items)
         session.flush()
         for item in items:
@@ -133,8 +146,12 @@ def seed(kernel: Any, *, now: datetime | None = None) -> int:
 
 
 def _history(
-    rng: random.Random, item: Item, locations: list[str], reasons: dict[str, str],
-    now: datetime, quantities: dict[str, int],
+    rng: random.Random,
+    item: Item,
+    locations: list[str],
+    reasons: dict[str, str],
+    now: datetime,
+    quantities: dict[str, int],
 ) -> list[tuple[Adjustment, list[Movement]]]:
     """A plausible story for one item: deliveries, picks, damage, returns, counts."""
     events: list[tuple[Adjustment, list[Movement]]] = []
@@ -158,18 +175,31 @@ def _history(
             if not plan:
                 continue
         header = Adjustment(
-            item_pk=item.id, sku=item.sku, quantity=sum(d for _, d in plan), reason=reason,
+            item_pk=item.id,
+            sku=item.sku,
+            quantity=sum(d for _, d in plan),
+            reason=reason,
             location=plan[0][0] if len(plan) == 1 else "auto",
             source="scanner" if reason == "Pick/Pack" else "ui",
-            username=rng.choice(USERS), note="", created_at=when,
+            username=rng.choice(USERS),
+            note="",
+            created_at=when,
         )
         moves = []
         for loc, delta in plan:
             quantities[loc] += delta
-            moves.append(Movement(
-                sku=item.sku, location=loc, delta=delta, quantity_after=quantities[loc],
-                reason=reason, source=header.source, username=header.username, created_at=when,
-            ))
+            moves.append(
+                Movement(
+                    sku=item.sku,
+                    location=loc,
+                    delta=delta,
+                    quantity_after=quantities[loc],
+                    reason=reason,
+                    source=header.source,
+                    username=header.username,
+                    created_at=when,
+                )
+            )
         events.append((header, moves))
     return events
 
@@ -183,7 +213,7 @@ def _plan(
     need = rng.randint(1, 4)
     if sum(quantities.values()) < need:
         return []
-    plan = []
+    plan: list[tuple[str, int]] = []
     for loc in locations:  # like an automatic removal: first location first
         take = min(quantities[loc], need - sum(-d for _, d in plan))
         if take > 0:

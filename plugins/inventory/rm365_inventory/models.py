@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rm365_core import make_base
 
 Base = make_base("inventory")
+
+SEARCH_KEY_SQL = "lower(sku || ' ' || name || ' ' || item_id)"
 
 
 def utcnow() -> datetime:
@@ -41,6 +44,9 @@ class Item(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: What the list search matches: kept by the database itself, so it cannot go stale, and
+    #: one plain LIKE over it is several times cheaper than lower() on three columns.
+    search_key: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_KEY_SQL, persisted=True), deferred=True)
 
 
 class Stock(Base):
@@ -90,9 +96,7 @@ class Movement(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    adjustment_id: Mapped[int] = mapped_column(
-        ForeignKey("inventory_adjustments.id", ondelete="CASCADE"), index=True
-    )
+    adjustment_id: Mapped[int] = mapped_column(ForeignKey("inventory_adjustments.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
     location: Mapped[str] = mapped_column(String(32))
     delta: Mapped[int] = mapped_column(Integer)

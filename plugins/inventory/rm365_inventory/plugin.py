@@ -23,14 +23,29 @@ def register_tables() -> Any:
 @hookimpl
 def register_tabs() -> list[Tab]:
     return [
-        Tab(id="inventory", title="Inventory", icon="inventory", order=10,
-            description="Items, stock by location and adjustments"),
-        Tab(id="inventory.management", title="Management", icon="grid", order=10,
+        Tab(
+            id="inventory",
+            title="Inventory",
+            icon="inventory",
+            order=10,
+            description="Items, stock by location and adjustments",
+        ),
+        Tab(
+            id="inventory.management",
+            title="Management",
+            icon="grid",
+            order=10,
             module="/plugins/inventory/management.js",
-            description="The item grid: edit items and stock together, live"),
-        Tab(id="inventory.adjustments", title="Adjustments", icon="barcode", order=20,
+            description="The item grid: edit items and stock together, live",
+        ),
+        Tab(
+            id="inventory.adjustments",
+            title="Adjustments",
+            icon="barcode",
+            order=20,
             module="/plugins/inventory/adjustments.js",
-            description="Scan and adjust stock; movement history"),
+            description="Scan and adjust stock; movement history",
+        ),
     ]
 
 

@@ -95,11 +95,15 @@ class ItemQueries:
         wanted = _split(stock_status)
         for name in wanted:
             if name not in STOCK_STATUSES:
-                raise Invalid(f"unknown stock status {name!r}; use one of: {', '.join(STOCK_STATUSES)}", field="stock_status")
+                raise Invalid(
+                    f"unknown stock status {name!r}; use one of: {', '.join(STOCK_STATUSES)}", field="stock_status"
+                )
         service = demand_service(self.service.kernel)
         needs_demand = any(name in DEMAND_STATUSES for name in wanted)
         if needs_demand and service is None:
-            raise Invalid("low, normal and over need sales demand: the salesdata plugin is not enabled", field="stock_status")
+            raise Invalid(
+                "low, normal and over need sales demand: the salesdata plugin is not enabled", field="stock_status"
+            )
 
         descending = sort.startswith("-")
         key = sort.lstrip("-")
@@ -116,13 +120,7 @@ class ItemQueries:
         conditions: list[Any] = []
         if search.strip():
             pattern = _like(search.strip())
-            conditions.append(
-                or_(
-                    func.lower(Item.sku).like(pattern, escape="\\"),
-                    func.lower(Item.name).like(pattern, escape="\\"),
-                    Item.item_id.like(pattern, escape="\\"),
-                )
-            )
+            conditions.append(Item.search_key.like(pattern, escape="\\"))
         if statuses:
             conditions.append(Item.status.in_(statuses))
         in_stock = exists().where(Stock.item_pk == Item.id, Stock.quantity > 0)
@@ -143,22 +141,28 @@ class ItemQueries:
                 table = self._load_demand(session, demand)
                 source = Item.__table__.outerjoin(table, table.c.sku == Item.sku)
                 level = classify_sql(
-                    _total_of(Item.id), func.coalesce(table.c.demand, 0),
-                    settings.low_factor, settings.over_factor,
+                    _total_of(Item.id),
+                    func.coalesce(table.c.demand, 0),
+                    settings.low_factor,
+                    settings.over_factor,
                 )
                 by_stock.append(level.in_([w for w in wanted if w in DEMAND_STATUSES]))
             if by_stock:
                 conditions.append(or_(*by_stock))
-            total = session.scalar(
-                select(func.count()).select_from(source).where(*conditions)
-            )
-            order_by = [order.desc() if descending else order.asc(), Item.id.desc() if descending else Item.id.asc()]
+            order_by: list[Any] = [
+                order.desc() if descending else order.asc(),
+                Item.id.desc() if descending else Item.id.asc(),
+            ]
+            offset = (page - 1) * size
             items = list(
                 session.scalars(
-                    select(Item).select_from(source).where(*conditions)
-                    .order_by(*order_by).limit(size).offset((page - 1) * size)
+                    select(Item).select_from(source).where(*conditions).order_by(*order_by).limit(size).offset(offset)
                 )
             )
+            if 0 < len(items) < size or (page == 1 and not items):
+                total = offset + len(items)  # the last page: no need to count
+            else:
+                total = session.scalar(select(func.count()).select_from(source).where(*conditions))
             stock = self.service.stock_rows(session, [item.id for item in items])
             if demand is not None:
                 page_demand: dict[str, dict[str, int]] | None = {i.sku: demand.get(i.sku, {}) for i in items}
@@ -186,8 +190,14 @@ class ItemQueries:
 
     # -- history -----------------------------------------------------------------------
     def _movement_conditions(
-        self, sku: str | None, start: datetime | None, end: datetime | None,
-        user: str | None, reason: str | None, location: str | None, source: str | None,
+        self,
+        sku: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        user: str | None,
+        reason: str | None,
+        location: str | None,
+        source: str | None,
     ) -> list[Any]:
         conditions: list[Any] = []
         if sku:
@@ -276,6 +286,7 @@ class ItemQueries:
         """Per day (UTC) and reason: adjustments, units added, units removed and the net."""
         conditions = self._movement_conditions(sku, start, end, user, None, location, source)
         with self.service.session(readonly=True) as session:
+            day: Any
             if session.get_bind().dialect.name == "postgresql":
                 day = cast(func.timezone("UTC", Movement.created_at), Date)
             else:

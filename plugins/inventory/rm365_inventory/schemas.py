@@ -14,7 +14,9 @@ class ItemCreate(BaseModel):
     sku: str = Field(min_length=1, max_length=64, examples=["VITD3-1000-120"])
     name: str = Field(min_length=1, max_length=255, examples=["Vitamin D3 1000 IU, 120 tablets"])
     status: str | None = Field(default=None, description="One of the configured statuses (default Active)")
-    item_id: str | None = Field(default=None, max_length=32, description="Label barcode; derived from the SKU when empty")
+    item_id: str | None = Field(
+        default=None, max_length=32, description="Label barcode; derived from the SKU when empty"
+    )
     notes: str | None = Field(default=None, max_length=10_000)
     stock: dict[str, int] | None = Field(default=None, description="Opening quantity per location")
     expiry: dict[str, date | None] | None = Field(default=None, description="Expiry date per expiry location")

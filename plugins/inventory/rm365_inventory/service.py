@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,9 +156,7 @@ class StockService:
                 regions = demand.get(item.sku, {})
                 data["demand"] = regions
                 data["demand_total"] = sum(regions.values())
-                data["stock_status"] = classify(
-                    total, data["demand_total"], settings.low_factor, settings.over_factor
-                )
+                data["stock_status"] = classify(total, data["demand_total"], settings.low_factor, settings.over_factor)
             out.append(data)
         return out
 
@@ -196,9 +194,7 @@ class StockService:
             return settings.default_status
         status = settings.status(value)
         if status is None:
-            raise Invalid(
-                f"unknown status {value!r}; use one of: {', '.join(settings.statuses)}", field="status"
-            )
+            raise Invalid(f"unknown status {value!r}; use one of: {', '.join(settings.statuses)}", field="status")
         return status
 
     def _item_id(self, value: str | None, sku: str) -> str:
@@ -276,16 +272,12 @@ class StockService:
                 raise Invalid(f"the expiry date of {loc} must be YYYY-MM-DD", field="expiry") from None
         return result
 
-    def update_item(
-        self, sku: str, changes: dict[str, Any], version: int | None, user: Any
-    ) -> dict[str, Any]:
+    def update_item(self, sku: str, changes: dict[str, Any], version: int | None, user: Any) -> dict[str, Any]:
         """Change an item if ``version`` is still current (else VersionMismatch with the current
         item). ``stock`` sets quantities: the difference is recorded as a correction."""
         username = username_of(user)
         if version is None:
-            raise VersionRequired(
-                "send the version you edited in an If-Match header (or as 'version' in the body)"
-            )
+            raise VersionRequired("send the version you edited in an If-Match header (or as 'version' in the body)")
         values: dict[str, Any] = {}
         if "name" in changes:
             name = (changes["name"] or "").strip()
@@ -350,9 +342,7 @@ class StockService:
                     f"{sku} was changed by someone else; here is the current item",
                     item=self._item_out(session, item),
                 )
-            total = session.scalar(
-                select(func.coalesce(func.sum(Stock.quantity), 0)).where(Stock.item_pk == item.id)
-            )
+            total = session.scalar(select(func.coalesce(func.sum(Stock.quantity), 0)).where(Stock.item_pk == item.id))
             if total and not force:
                 raise Conflict(
                     f"{sku} still holds {total} units: adjust them out first, or delete with force",
@@ -421,8 +411,14 @@ class StockService:
                 if item is None:
                     raise ItemNotFound(f"no item has the SKU or barcode {clean_code(code)!r}")
                 header = Adjustment(
-                    client_id=client_id, item_pk=item.id, sku=item.sku, quantity=delta,
-                    reason=reason_name, location=location, source=source, username=username,
+                    client_id=client_id,
+                    item_pk=item.id,
+                    sku=item.sku,
+                    quantity=delta,
+                    reason=reason_name,
+                    location=location,
+                    source=source,
+                    username=username,
                     note=(note or "")[:500],
                 )
                 # Insert first: a client_id seen before fails here, before any stock moves.
@@ -470,8 +466,7 @@ class StockService:
             "client_id": header.client_id,
             "created_at": iso(header.created_at),
             "movements": [
-                {"location": m.location, "delta": m.delta, "quantity_after": m.quantity_after}
-                for m in moves
+                {"location": m.location, "delta": m.delta, "quantity_after": m.quantity_after} for m in moves
             ],
             "total_after": total_after,
             "stock": stock,
@@ -484,9 +479,7 @@ class StockService:
         concurrent changes of one item queue up; create rows for newly configured locations."""
         if bump:
             session.execute(
-                update(Item)
-                .where(Item.id == item.id)
-                .values(version=Item.version + 1, updated_at=utcnow())
+                update(Item).where(Item.id == item.id).values(version=Item.version + 1, updated_at=utcnow())
             )
         rows = {
             s.location: s
@@ -526,13 +519,23 @@ class StockService:
             raise InsufficientStock(
                 f"not enough stock of {sku}: {need} requested, "
                 f"{total if location == 'auto' else available[location]} {where}; nothing was changed",
-                sku=sku, requested=need, location=location, stock=available, total=total,
+                sku=sku,
+                requested=need,
+                location=location,
+                stock=available,
+                total=total,
             )
         return plan
 
     def _move(
-        self, session: Session, item: Item, header: Adjustment, delta: int, location: str,
-        *, bump: bool = True,
+        self,
+        session: Session,
+        item: Item,
+        header: Adjustment,
+        delta: int,
+        location: str,
+        *,
+        bump: bool = True,
     ) -> dict[str, Any]:
         rows = self._lock(session, item, bump=bump)
         plan = self._plan(rows, delta, location, item.sku)
@@ -548,9 +551,15 @@ class StockService:
             if after is None:
                 raise InsufficientStock(f"not enough stock of {item.sku} at {loc}", sku=item.sku)
             move = Movement(
-                adjustment_id=header.id, sku=item.sku, location=loc, delta=change,
-                quantity_after=after, reason=header.reason, source=header.source,
-                username=header.username, created_at=header.created_at,
+                adjustment_id=header.id,
+                sku=item.sku,
+                location=loc,
+                delta=change,
+                quantity_after=after,
+                reason=header.reason,
+                source=header.source,
+                username=header.username,
+                created_at=header.created_at,
             )
             session.add(move)
             moves.append(move)
@@ -565,9 +574,16 @@ class StockService:
         result = self._result(header, moves, total_after=total, stock=stock, version=version)
         result["_events"] = [
             {
-                "sku": item.sku, "location": m.location, "quantity": m.quantity_after,
-                "delta": m.delta, "total": total, "stock": stock, "version": version,
-                "by": header.username, "reason": header.reason, "source": header.source,
+                "sku": item.sku,
+                "location": m.location,
+                "quantity": m.quantity_after,
+                "delta": m.delta,
+                "total": total,
+                "stock": stock,
+                "version": version,
+                "by": header.username,
+                "reason": header.reason,
+                "source": header.source,
                 "adjustment_id": header.id,
             }
             for m in moves
@@ -575,8 +591,14 @@ class StockService:
         return result
 
     def _set_quantities(
-        self, session: Session, item: Item, quantities: dict[str, int], username: str, source: str,
-        *, bump: bool = True,
+        self,
+        session: Session,
+        item: Item,
+        quantities: dict[str, int],
+        username: str,
+        source: str,
+        *,
+        bump: bool = True,
     ) -> list[dict[str, Any]]:
         """Set absolute quantities under the item lock; each difference becomes a correction."""
         rows = self._lock(session, item, bump=bump)
@@ -586,8 +608,14 @@ class StockService:
             if delta == 0:
                 continue
             header = Adjustment(
-                item_pk=item.id, sku=item.sku, quantity=delta, reason=self.settings.correction_reason,
-                location=loc, source=source, username=username, note=f"set to {target}",
+                item_pk=item.id,
+                sku=item.sku,
+                quantity=delta,
+                reason=self.settings.correction_reason,
+                location=loc,
+                source=source,
+                username=username,
+                note=f"set to {target}",
             )
             session.add(header)
             session.flush()
@@ -616,8 +644,12 @@ class StockService:
                     raise Invalid("the code is empty")
                 quantity = entry.get("quantity", 1)
                 result = self.adjust(
-                    code, quantity, entry.get("reason") or settings.batch_default_reason,
-                    entry.get("location") or "auto", user=user, source="scanner",
+                    code,
+                    quantity,
+                    entry.get("reason") or settings.batch_default_reason,
+                    entry.get("location") or "auto",
+                    user=user,
+                    source="scanner",
                     client_id=client_id,
                 )
             except (Invalid, ItemNotFound, InsufficientStock) as exc:
@@ -667,15 +699,22 @@ class StockService:
                         continue
                     item_id = entry.item_id or derive_item_id(entry.sku)
                     if taken.get(item_id, entry.sku) != entry.sku:
-                        catalogue.error(entry.row, "item_id", f"barcode {item_id} is used by {taken[item_id]}", entry.sku)
+                        catalogue.error(
+                            entry.row, "item_id", f"barcode {item_id} is used by {taken[item_id]}", entry.sku
+                        )
                         continue
                     taken[item_id] = entry.sku
                     counts["created"] += 1
                     changes.append({"sku": entry.sku, "action": "created", "row": entry.row})
-                    new_items.append(Item(
-                        sku=entry.sku, item_id=item_id, name=entry.name,
-                        status=entry.status or self.settings.default_status, notes="",
-                    ))
+                    new_items.append(
+                        Item(
+                            sku=entry.sku,
+                            item_id=item_id,
+                            name=entry.name,
+                            status=entry.status or self.settings.default_status,
+                            notes="",
+                        )
+                    )
                     continue
                 fields = {}
                 if entry.name and entry.primary and entry.name != item.name:
@@ -684,7 +723,12 @@ class StockService:
                     fields["status"] = entry.status
                 if entry.item_id and entry.item_id != item.item_id:
                     if taken.get(entry.item_id, entry.sku) != entry.sku:
-                        catalogue.error(entry.row, "item_id", f"barcode {entry.item_id} is used by {taken[entry.item_id]}", entry.sku)
+                        catalogue.error(
+                            entry.row,
+                            "item_id",
+                            f"barcode {entry.item_id} is used by {taken[entry.item_id]}",
+                            entry.sku,
+                        )
                         continue
                     taken[entry.item_id] = entry.sku
                     fields["item_id"] = entry.item_id
@@ -695,7 +739,8 @@ class StockService:
                 changes.append({"sku": entry.sku, "action": "updated", "row": entry.row, "fields": sorted(fields)})
                 if not dry_run:
                     session.execute(
-                        update(Item).where(Item.id == item.id)
+                        update(Item)
+                        .where(Item.id == item.id)
                         .values(**fields, version=Item.version + 1, updated_at=utcnow())
                     )
             if not dry_run and new_items:
@@ -717,5 +762,7 @@ class StockService:
             "changes": changes[:500],
         }
         if not dry_run and (counts["created"] or counts["updated"]):
-            self.emit("inventory.imported", {"created": counts["created"], "updated": counts["updated"], "by": username})
+            self.emit(
+                "inventory.imported", {"created": counts["created"], "updated": counts["updated"], "by": username}
+            )
         return result

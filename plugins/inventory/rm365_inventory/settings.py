@@ -86,8 +86,7 @@ class InventorySettings(PluginSettings):
         for loc_id in ids:
             if not _LOCATION_ID.match(loc_id) or loc_id == "auto":
                 raise ValueError(
-                    f"location id {loc_id!r} must be lower case letters, digits and _ "
-                    "(at most 32, not 'auto')"
+                    f"location id {loc_id!r} must be lower case letters, digits and _ (at most 32, not 'auto')"
                 )
         if len(set(ids)) != len(ids):
             raise ValueError("location ids must be unique")
@@ -117,9 +116,7 @@ class InventorySettings(PluginSettings):
         reasons = {r.name: r for r in self.reasons}
         correction = reasons.get(self.correction_reason)
         if correction is None or correction.sign != "either":
-            raise ValueError(
-                f"correction_reason {self.correction_reason!r} must be a reason with sign 'either'"
-            )
+            raise ValueError(f"correction_reason {self.correction_reason!r} must be a reason with sign 'either'")
         if self.batch_default_reason not in reasons:
             raise ValueError(f"batch_default_reason {self.batch_default_reason!r} is not a reason")
         if self.over_factor <= self.low_factor:

@@ -176,14 +176,16 @@ def test_a_scanner_batch_sent_three_times_is_applied_once(inv):
 def test_bad_batch_entries_answer_error_without_stopping_the_others(inv):
     stocked(inv, shelf_lt1=1)
 
-    results = inv.batch([
-        {"client_id": "e-1", "code": "NOPE"},
-        {"code": "VITD3-120"},
-        {"client_id": "e-3", "code": "VITD3-120", "quantity": 5},
-        {"client_id": "e-4", "code": "VITD3-120", "reason": "Stolen"},
-        "not an entry",
-        {"client_id": "e-6", "code": "  VITD3-120 "},
-    ])
+    results = inv.batch(
+        [
+            {"client_id": "e-1", "code": "NOPE"},
+            {"code": "VITD3-120"},
+            {"client_id": "e-3", "code": "VITD3-120", "quantity": 5},
+            {"client_id": "e-4", "code": "VITD3-120", "reason": "Stolen"},
+            "not an entry",
+            {"client_id": "e-6", "code": "  VITD3-120 "},
+        ]
+    )
 
     assert [r["status"] for r in results] == ["error", "error", "error", "error", "error", "applied"]
     assert "NOPE" in results[0]["message"]
@@ -238,7 +240,12 @@ def test_summary_counts_per_day_and_reason(inv):
     today = datetime.now(UTC).date().isoformat()
     rows = {(r["day"], r["reason"]): r for r in summary["days"]}
     assert rows[(today, "Pick/Pack")] == {
-        "day": today, "reason": "Pick/Pack", "adjustments": 2, "added": 0, "removed": 6, "net": -6,
+        "day": today,
+        "reason": "Pick/Pack",
+        "adjustments": 2,
+        "added": 0,
+        "removed": 6,
+        "net": -6,
     }
     assert rows[(today, "Received")]["added"] == 2
     assert summary["reasons"]["Correction"]["added"] == 17

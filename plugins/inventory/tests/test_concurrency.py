@@ -61,7 +61,12 @@ def test_50_concurrent_removals_of_1_from_30_succeed_exactly_30_times(site, live
 def test_retried_scanner_batches_race_and_still_apply_each_client_id_once(site, live):
     _, token = site.token_for("inventory")
     with _client(live, token) as http:
-        assert http.post(f"{BASE}/items", json={"sku": "HOT-2", "name": "Hot", "stock": {"shelf_lt1": 15, "top_floor": 15}}).status_code == 201
+        assert (
+            http.post(
+                f"{BASE}/items", json={"sku": "HOT-2", "name": "Hot", "stock": {"shelf_lt1": 15, "top_floor": 15}}
+            ).status_code
+            == 201
+        )
     client_ids = [f"scanner-7:{n:04d}" for n in range(50)]
     rng = random.Random(4)
     # Every client_id is sent three times, in batches of mixed content, all at once.

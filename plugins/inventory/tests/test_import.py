@@ -10,7 +10,7 @@ import sys
 BASE = "/api/v1/inventory"
 
 EXPORT = """sku,name,categories,additional_attributes,price
-VITD3-120,Vitamin D3 1000 IU 120 tablets,Default Category/Vitamins,"colour=none,discontinued_status=Active,size=120",9.99
+VITD3-120,Vitamin D3 1000 IU 120 tablets,Default Category/Vitamins,"colour=none,discontinued_status=Active,size=1",9.99
 VITD3-120-MD,Vitamin D3 (multi-deal),Default Category/Vitamins,discontinued_status=Active,18.00
 ZINC-90-SD2,Zinc 25mg (single deal),Default Category/Minerals,,5.00
 OMEGA3-90,Omega-3 90 softgels,"Default Category/Oils,Default Category/AW365/Autumn",discontinued_status=Active,12.00
@@ -22,9 +22,7 @@ NONAME-1,,Default Category/Oils,,1.00
 
 
 def upload(client, text, **params):
-    return client.post(
-        f"{BASE}/items/import", params=params, files={"file": ("export.csv", text.encode(), "text/csv")}
-    )
+    return client.post(f"{BASE}/items/import", params=params, files={"file": ("export.csv", text.encode(), "text/csv")})
 
 
 def test_import_creates_items_folds_variants_and_skips_excluded_categories(inv):
@@ -48,8 +46,7 @@ def test_import_reports_each_bad_row_with_its_number_and_column(inv):
 
     assert result["errors"] == [
         {"row": 7, "column": "sku", "message": "the SKU is empty", "sku": None},
-        {"row": 8, "column": "additional_attributes", "sku": "BAD-STATUS",
-         "message": result["errors"][1]["message"]},
+        {"row": 8, "column": "additional_attributes", "sku": "BAD-STATUS", "message": result["errors"][1]["message"]},
         {"row": 9, "column": "name", "message": "a new item needs a name", "sku": "NONAME-1"},
     ]
     assert "Sold Out" in result["errors"][1]["message"]
@@ -109,11 +106,19 @@ def test_cli_import_dry_run(tmp_path, site):
     path = tmp_path / "export.csv"
     path.write_text(EXPORT)
     env_url = site.kernel.databases.url("inventory")
-    env = {**os.environ, "RM365_DATA_DIR": str(site.kernel.settings.data_dir), "RM365_DATABASE_URL": env_url,
-           "RM365_PLUGINS": "inventory", "RM365_SECRET_KEY": "x" * 48}
+    env = {
+        **os.environ,
+        "RM365_DATA_DIR": str(site.kernel.settings.data_dir),
+        "RM365_DATABASE_URL": env_url,
+        "RM365_PLUGINS": "inventory",
+        "RM365_SECRET_KEY": "x" * 48,
+    }
     result = subprocess.run(
         [sys.executable, "-m", "rm365_core.cli", "inventory", "import", str(path), "--dry-run"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
     assert "3 would be created" in result.stdout, result.stdout + result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from rm365_inventory.codes import derive_item_id
 
 BASE = "/api/v1/inventory"
@@ -39,7 +38,9 @@ def test_item_id_can_be_given_and_edited(inv):
     created = inv.create("B12-60", item_id="5012345678900")
     assert created["item_id"] == "5012345678900"
 
-    response = inv.client.patch(f"{BASE}/items/B12-60", json={"item_id": "700000000000000001"}, headers={"If-Match": '"1"'})
+    response = inv.client.patch(
+        f"{BASE}/items/B12-60", json={"item_id": "700000000000000001"}, headers={"If-Match": '"1"'}
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["item_id"] == "700000000000000001"
@@ -93,7 +94,12 @@ def seed_list(inv):
     inv.create("OMEGA3-180", "Omega-3 Fish Oil 1000mg, 180 softgels", stock={"shelf_gt1": 40})
     inv.create("KRILL-60", "Antarctic Krill Oil, 60 softgels", status="Pre Order")
     inv.create("ZINC-120", "Zinc Picolinate 25mg, 120 tablets", stock={"top_floor": 12}, status="Temporarily OOS")
-    inv.create("VITD3-365", "Vitamin D3 1000 IU, 365 tablets", item_id="700000000000000042", stock={"shelf_lt1": 2, "top_floor": 1})
+    inv.create(
+        "VITD3-365",
+        "Vitamin D3 1000 IU, 365 tablets",
+        item_id="700000000000000042",
+        stock={"shelf_lt1": 2, "top_floor": 1},
+    )
 
 
 def test_list_searches_sku_name_and_barcode_case_insensitively(inv):
@@ -132,7 +138,13 @@ def test_list_without_demand_refuses_demand_statuses(inv):
 def test_list_sorts_by_total_and_by_location_both_ways(inv):
     seed_list(inv)
 
-    assert [i["sku"] for i in inv.items(sort="-total")["items"]] == ["OMEGA3-180", "ZINC-120", "OMEGA3-90", "VITD3-365", "KRILL-60"]
+    assert [i["sku"] for i in inv.items(sort="-total")["items"]] == [
+        "OMEGA3-180",
+        "ZINC-120",
+        "OMEGA3-90",
+        "VITD3-365",
+        "KRILL-60",
+    ]
     assert [i["sku"] for i in inv.items(sort="top_floor")["items"]][-2:] == ["VITD3-365", "ZINC-120"]
     assert [i["sku"] for i in inv.items(sort="-name")["items"]][0] == "ZINC-120"
 
@@ -201,7 +213,8 @@ def test_setting_a_quantity_records_the_difference_as_a_correction(inv):
     inv.create("MSM-120", stock={"shelf_lt1": 10})
 
     response = inv.client.patch(
-        f"{BASE}/items/MSM-120", json={"stock": {"shelf_lt1": 7, "top_floor": 4}, "expiry": {"top_floor": "2027-05-31"}},
+        f"{BASE}/items/MSM-120",
+        json={"stock": {"shelf_lt1": 7, "top_floor": 4}, "expiry": {"top_floor": "2027-05-31"}},
         headers={"If-Match": '"1"'},
     )
 

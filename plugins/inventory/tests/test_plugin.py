@@ -4,10 +4,10 @@ tabs split management from adjustments, demo data and settings."""
 from __future__ import annotations
 
 import pytest
-
-from rm365_core import _migrations
 from rm365_inventory.demo import seed
 from rm365_inventory.settings import InventorySettings
+
+from rm365_core import _migrations
 
 BASE = "/api/v1/inventory"
 
@@ -42,10 +42,16 @@ def test_adjusters_read_and_adjust_but_do_not_edit_items(site):
 
     assert adjuster.get(f"{BASE}/items").status_code == 200
     assert adjuster.get(f"{BASE}/items/lookup", params={"code": "A-1"}).status_code == 200
-    assert adjuster.post(f"{BASE}/adjustments", json={"code": "A-1", "quantity": 1, "reason": "Pick/Pack"}).status_code == 201
+    assert (
+        adjuster.post(f"{BASE}/adjustments", json={"code": "A-1", "quantity": 1, "reason": "Pick/Pack"}).status_code
+        == 201
+    )
     assert adjuster.patch(f"{BASE}/items/A-1", json={"name": "B", "version": 1}).status_code == 403
     assert adjuster.post(f"{BASE}/items", json={"sku": "B-1", "name": "B"}).status_code == 403
-    assert manager.post(f"{BASE}/adjustments", json={"code": "A-1", "quantity": 1, "reason": "Pick/Pack"}).status_code == 403
+    assert (
+        manager.post(f"{BASE}/adjustments", json={"code": "A-1", "quantity": 1, "reason": "Pick/Pack"}).status_code
+        == 403
+    )
     assert manager.get(f"{BASE}/adjustments").status_code == 200
 
 
@@ -72,7 +78,9 @@ def test_demo_data_seeds_a_few_hundred_consistent_items_once(site, inv):
 
 
 def test_settings_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("RM365_INVENTORY_LOCATIONS", '[{"id": "front", "label": "Front"}, {"id": "back", "label": "Back"}]')
+    monkeypatch.setenv(
+        "RM365_INVENTORY_LOCATIONS", '[{"id": "front", "label": "Front"}, {"id": "back", "label": "Back"}]'
+    )
     monkeypatch.setenv("RM365_INVENTORY_IMPORT_EXCLUDED_CATEGORIES", '["AW365", "Clearance"]')
 
     settings = InventorySettings()
@@ -98,7 +106,9 @@ def test_bad_settings_are_refused(monkeypatch, env, value):
 
 
 def test_configured_locations_drive_the_api(rm365_site, monkeypatch):
-    monkeypatch.setenv("RM365_INVENTORY_LOCATIONS", '[{"id": "front", "label": "Front"}, {"id": "back", "label": "Back"}]')
+    monkeypatch.setenv(
+        "RM365_INVENTORY_LOCATIONS", '[{"id": "front", "label": "Front"}, {"id": "back", "label": "Back"}]'
+    )
     site = rm365_site(plugins=["inventory"])
     client = site.client_with_tabs("inventory")
 

@@ -33,9 +33,17 @@ def test_an_adjustment_reaches_a_connected_screen(site, live):
         second = screen.wait_for("inventory.changed", lambda d: d["location"] == "top_floor")
     version = response.json()["version"]
     assert first == {
-        "sku": "A-1", "location": "shelf_lt1", "quantity": 0, "delta": -2, "total": 4,
-        "stock": {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 4}, "version": version,
-        "by": actor, "reason": "Pick/Pack", "source": "ui", "adjustment_id": response.json()["id"],
+        "sku": "A-1",
+        "location": "shelf_lt1",
+        "quantity": 0,
+        "delta": -2,
+        "total": 4,
+        "stock": {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 4},
+        "version": version,
+        "by": actor,
+        "reason": "Pick/Pack",
+        "source": "ui",
+        "adjustment_id": response.json()["id"],
     }
     assert second["quantity"] == 4 and second["total"] == 4
 
@@ -97,10 +105,10 @@ def test_presence_shows_who_edits_which_cell(site, live):
         b.connect(live, token_b)
         assert a.join("inventory.management")["ok"] and b.join("inventory.management")["ok"]
 
-        assert a.update_presence("inventory.management", {"viewing": "inventory.management", "editing": "A-1:shelf_lt1"})["ok"]
+        assert a.update_presence(
+            "inventory.management", {"viewing": "inventory.management", "editing": "A-1:shelf_lt1"}
+        )["ok"]
 
-        seen = b.wait_for(
-            "presence", lambda d: any(u["state"].get("editing") == "A-1:shelf_lt1" for u in d["users"])
-        )
+        seen = b.wait_for("presence", lambda d: any(u["state"].get("editing") == "A-1:shelf_lt1" for u in d["users"]))
     editor = next(u for u in seen["users"] if u["username"] == anna)
     assert editor["color"].startswith("#")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from itertools import product
 
 import pytest
-
-from rm365_core import hookimpl
 from rm365_inventory.demand import classify, classify_sql
 from rm365_inventory.errors import InsufficientStock, Invalid, ItemNotFound
+
+from rm365_core import hookimpl
 
 BASE = "/api/v1/inventory"
 
@@ -61,7 +61,11 @@ def test_the_service_finds_reads_and_adjusts_stock(site, inv):
         {"location": "top_floor", "delta": -1, "quantity_after": 4},
     ]
     assert again["duplicate"] is True
-    assert stock.stock("VITC-60") == {"sku": "VITC-60", "stock": {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 4}, "total": 4}
+    assert stock.stock("VITC-60") == {
+        "sku": "VITC-60",
+        "stock": {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 4},
+        "total": 4,
+    }
     assert inv.history(source="pick")["movements"][0]["by"] == "magento"
 
 
@@ -103,7 +107,9 @@ def test_with_salesdata_items_show_demand_per_region_and_a_stock_status(rm365_si
     site = rm365_site(plugins=["inventory"], extra={"salesdata": salesdata})
     client = site.client_with_tabs("inventory")
     for sku, qty in [("LOW-1", 11), ("NORM-1", 20), ("OVER-1", 6), ("IDLE-1", 0), ("DEAD-1", 3)]:
-        assert client.post(f"{BASE}/items", json={"sku": sku, "name": sku, "stock": {"shelf_lt1": qty}}).status_code == 201
+        assert (
+            client.post(f"{BASE}/items", json={"sku": sku, "name": sku, "stock": {"shelf_lt1": qty}}).status_code == 201
+        )
 
     page = client.get(f"{BASE}/items").json()
 
@@ -111,7 +117,11 @@ def test_with_salesdata_items_show_demand_per_region_and_a_stock_status(rm365_si
     assert page["demand"] is True
     assert by_sku["LOW-1"]["demand"] == {"uk": 8, "fr": 4} and by_sku["LOW-1"]["demand_total"] == 12
     assert {sku: i["stock_status"] for sku, i in by_sku.items()} == {
-        "LOW-1": "low", "NORM-1": "normal", "OVER-1": "over", "IDLE-1": "normal", "DEAD-1": "over",
+        "LOW-1": "low",
+        "NORM-1": "normal",
+        "OVER-1": "over",
+        "IDLE-1": "normal",
+        "DEAD-1": "over",
     }
     assert client.get(f"{BASE}/config").json()["demand"] is True
 

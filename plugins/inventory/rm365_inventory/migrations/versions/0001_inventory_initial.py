@@ -28,6 +28,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "search_key",
+            sa.Text(),
+            sa.Computed("lower(sku || ' ' || name || ' ' || item_id)", persisted=True),
+            nullable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_items")),
         sa.UniqueConstraint("item_id", name=op.f("uq_inventory_items_item_id")),
         sa.UniqueConstraint("sku", name=op.f("uq_inventory_items_sku")),
@@ -45,8 +51,10 @@ def upgrade() -> None:
         sa.Column("expiry", sa.Date(), nullable=True),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_inventory_stock_quantity_not_negative")),
         sa.ForeignKeyConstraint(
-            ["item_pk"], ["inventory_items.id"],
-            name=op.f("fk_inventory_stock_item_pk_inventory_items"), ondelete="CASCADE",
+            ["item_pk"],
+            ["inventory_items.id"],
+            name=op.f("fk_inventory_stock_item_pk_inventory_items"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_stock")),
         sa.UniqueConstraint("item_pk", "location", name="uq_inventory_stock_item_location"),
@@ -66,15 +74,15 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=500), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["item_pk"], ["inventory_items.id"],
-            name=op.f("fk_inventory_adjustments_item_pk_inventory_items"), ondelete="SET NULL",
+            ["item_pk"],
+            ["inventory_items.id"],
+            name=op.f("fk_inventory_adjustments_item_pk_inventory_items"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_adjustments")),
         sa.UniqueConstraint("client_id", name=op.f("uq_inventory_adjustments_client_id")),
     )
-    op.create_index(
-        op.f("ix_inventory_adjustments_item_pk"), "inventory_adjustments", ["item_pk"], unique=False
-    )
+    op.create_index(op.f("ix_inventory_adjustments_item_pk"), "inventory_adjustments", ["item_pk"], unique=False)
 
     op.create_table(
         "inventory_movements",
@@ -88,27 +96,21 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("username", sa.String(length=150), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "quantity_after >= 0", name=op.f("ck_inventory_movements_quantity_after_not_negative")
-        ),
+        sa.CheckConstraint("quantity_after >= 0", name=op.f("ck_inventory_movements_quantity_after_not_negative")),
         sa.ForeignKeyConstraint(
-            ["adjustment_id"], ["inventory_adjustments.id"],
-            name=op.f("fk_inventory_movements_adjustment_id_inventory_adjustments"), ondelete="CASCADE",
+            ["adjustment_id"],
+            ["inventory_adjustments.id"],
+            name=op.f("fk_inventory_movements_adjustment_id_inventory_adjustments"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_movements")),
     )
     op.create_index(
         op.f("ix_inventory_movements_adjustment_id"), "inventory_movements", ["adjustment_id"], unique=False
     )
-    op.create_index(
-        op.f("ix_inventory_movements_created_at"), "inventory_movements", ["created_at"], unique=False
-    )
-    op.create_index(
-        "ix_inventory_movements_sku_created_at", "inventory_movements", ["sku", "created_at"], unique=False
-    )
-    op.create_index(
-        op.f("ix_inventory_movements_username"), "inventory_movements", ["username"], unique=False
-    )
+    op.create_index(op.f("ix_inventory_movements_created_at"), "inventory_movements", ["created_at"], unique=False)
+    op.create_index("ix_inventory_movements_sku_created_at", "inventory_movements", ["sku", "created_at"], unique=False)
+    op.create_index(op.f("ix_inventory_movements_username"), "inventory_movements", ["username"], unique=False)
 
 
 def downgrade() -> None:
