@@ -84,6 +84,15 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class _StaticFiles(StaticFiles):
+    """Static files that browsers revalidate, so an upgrade's new modules load at once."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def _plugin_running(name: str) -> Any:
     """A router dependency: 503 once a plugin has failed after mounting (in ``startup``)."""
 
@@ -197,9 +206,9 @@ def create_app(
 
     for plugin in kernel.plugins.enabled():
         if plugin.web_dir is not None:
-            app.mount(f"/plugins/{plugin.name}", StaticFiles(directory=plugin.web_dir), name=f"web-{plugin.name}")
+            app.mount(f"/plugins/{plugin.name}", _StaticFiles(directory=plugin.web_dir), name=f"web-{plugin.name}")
     if WEB_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+        app.mount("/static", _StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def index() -> Any:

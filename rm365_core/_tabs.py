@@ -60,6 +60,7 @@ def tab_tree(tabs: Iterable[Tab], granted: Iterable[str] | None = None) -> list[
                 "icon": t.icon,
                 "order": t.order,
                 "module": t.module,
+                "description": t.description,
                 "plugin": t.plugin,
                 "children": build(t.id),
             }

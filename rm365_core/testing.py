@@ -69,12 +69,18 @@ class FreshSchema:
 
 
 class Site:
-    """A running test site: the app, its kernel and helpers to get logged-in clients."""
+    """A running test site: the app, its kernel and helpers to get logged-in clients.
 
-    def __init__(self, app: Any, client: Any) -> None:
+    A live site (``rm365_site(..., live=True)``) is served by uvicorn on a free loopback
+    port with the realtime hub running: ``site.url`` is its address, the clients are real
+    HTTP clients, and ``site.realtime(token)`` is a connected ``RealtimeTestClient``.
+    """
+
+    def __init__(self, app: Any, client: Any, url: str | None = None) -> None:
         self.app = app
         self.kernel = app.state.kernel
         self.client = client  # anonymous
+        self.url = url
         self._clients: list[Any] = []
 
     def create_user(
@@ -102,9 +108,14 @@ class Site:
         return response.json()
 
     def _client(self, token: str) -> Any:
-        from fastapi.testclient import TestClient
+        if self.url is not None:
+            import httpx
 
-        client = TestClient(self.app, raise_server_exceptions=False)
+            client: Any = httpx.Client(base_url=self.url, timeout=30)
+        else:
+            from fastapi.testclient import TestClient
+
+            client = TestClient(self.app, raise_server_exceptions=False)
         client.headers["Authorization"] = f"Bearer {token}"
         self._clients.append(client)
         return client
@@ -125,9 +136,31 @@ class Site:
         username, password = self.create_user(tabs=tabs, role=role)
         return username, self.login(username, password)["access_token"]
 
+    def realtime(self, token: str) -> Any:
+        """A realtime client connected to this live site with ``token``."""
+        from ._realtime_testing import RealtimeTestClient
+
+        if self.url is None:
+            raise RuntimeError("realtime clients need a live site: rm365_site(..., live=True)")
+        client = RealtimeTestClient()
+        client.connect(self.url, token)
+        self._clients.append(client)
+        return client
+
     def close(self) -> None:
         for client in self._clients:
             client.close()
+
+
+class _LiveHandle:
+    """Stops a live site's server and closes its anonymous client."""
+
+    def __init__(self, server: Any, client: Any) -> None:
+        self.server, self.client = server, client
+
+    def __exit__(self, *exc: Any) -> None:
+        self.client.close()
+        self.server.__exit__(None, None, None)
 
 
 def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[], None]]:
@@ -144,6 +177,7 @@ def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[],
         *,
         discover: bool = True,
         realtime: bool = True,
+        live: bool = False,
         **settings: Any,
     ) -> Site:
         pg_url = postgres_url()
@@ -170,8 +204,19 @@ def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[],
                 upgrade=True,
                 realtime=realtime,
             )
-            client = TestClient(app, raise_server_exceptions=False)
-            client.__enter__()  # run the lifespan (startup hooks)
+            url = None
+            if live:
+                import httpx
+
+                from ._app import asgi_app
+                from ._realtime_testing import live_server
+
+                server = live_server(asgi_app(app))
+                url = server.__enter__()  # the lifespan runs on the server's own loop
+                client: Any = _LiveHandle(server, httpx.Client(base_url=url, timeout=30))
+            else:
+                client = TestClient(app, raise_server_exceptions=False)
+                client.__enter__()  # run the lifespan (startup hooks)
         except BaseException:
             # A site that fails to start (strict mode, a broken plugin) leaves nothing behind.
             if app is not None:
@@ -179,7 +224,7 @@ def make_site_factory(tmp_path: Path) -> tuple[Callable[..., Site], Callable[[],
             if schema is not None:
                 schema.drop()
             raise
-        site = Site(app, client)
+        site = Site(app, client.client if live else client, url=url)
         opened.append((site, client, schema))
         return site
 

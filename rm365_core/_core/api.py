@@ -174,13 +174,20 @@ def list_users(request: Request) -> list[User]:
         return _service(request).list_users(session)
 
 
+def _changed(request: Request, event: str, **data: Any) -> None:
+    """Tell open usermanagement screens that something changed (after the commit)."""
+    _kernel(request).emit(event, data, room="usermanagement")
+
+
 @users_router.post("/users", response_model=UserOut, status_code=201)
-def create_user(request: Request, body: UserCreate) -> User:
+def create_user(request: Request, body: UserCreate) -> UserOut:
     with _kernel(request).databases.session("core") as session:
         try:
-            return _service(request).create_user(session, **body.model_dump())
+            user = UserOut.model_validate(_service(request).create_user(session, **body.model_dump()))
         except ServiceError as error:
             raise _fail(error) from None
+    _changed(request, "users.changed", username=user.username, action="created")
+    return user
 
 
 @users_router.get("/users/{username}", response_model=UserOut)
@@ -208,6 +215,7 @@ def delete_user(request: Request, username: str, by: Principal = Depends(login_r
             _service(request).delete_user(session, username, by.username)
         except ServiceError as error:
             raise _fail(error) from None
+    _changed(request, "users.changed", username=username, action="deleted")
     return Response(status_code=204)
 
 
@@ -221,9 +229,11 @@ def list_roles(request: Request) -> list[Any]:
 def create_role(request: Request, body: RoleCreate) -> Any:
     with _kernel(request).databases.session("core") as session:
         try:
-            return _service(request).create_role(session, body.name, body.allowed_tabs)
+            role = RoleOut.model_validate(_service(request).create_role(session, body.name, body.allowed_tabs))
         except ServiceError as error:
             raise _fail(error) from None
+    _changed(request, "roles.changed", name=role.name, action="created")
+    return role
 
 
 @users_router.get("/roles/{name}", response_model=RoleOut)
@@ -239,9 +249,11 @@ def get_role(request: Request, name: str) -> Any:
 def update_role(request: Request, name: str, body: RoleUpdate) -> Any:
     with _kernel(request).databases.session("core") as session:
         try:
-            return _service(request).update_role(session, name, body.allowed_tabs)
+            role = RoleOut.model_validate(_service(request).update_role(session, name, body.allowed_tabs))
         except ServiceError as error:
             raise _fail(error) from None
+    _changed(request, "roles.changed", name=name, action="updated")
+    return role
 
 
 @users_router.delete("/roles/{name}", status_code=204, response_class=Response)
@@ -251,6 +263,7 @@ def delete_role(request: Request, name: str) -> Response:
             _service(request).delete_role(session, name)
         except ServiceError as error:
             raise _fail(error) from None
+    _changed(request, "roles.changed", name=name, action="deleted")
     return Response(status_code=204)
 
 

@@ -56,8 +56,9 @@ class UserService:
     def known_tabs(self) -> set[str]:
         return {tab.id for tab in self.kernel.tabs}
 
-    def _check_tabs(self, tabs: list[str]) -> list[str]:
-        unknown = sorted(set(tabs) - self.known_tabs - {"*"})
+    def _check_tabs(self, tabs: list[str], held: list[str] | None = None) -> list[str]:
+        # Tabs of a plugin that is disabled today may be kept, not newly granted.
+        unknown = sorted(set(tabs) - self.known_tabs - {"*"} - set(held or []))
         if unknown:
             raise ServiceError(422, f"unknown tabs: {', '.join(unknown)}")
         return sorted(set(tabs))
@@ -108,7 +109,7 @@ class UserService:
         if tabs is not None:
             if role.name == ADMIN_ROLE:
                 raise ServiceError(409, "role 'admin' always holds every tab")
-            role.allowed_tabs = self._check_tabs(tabs)
+            role.allowed_tabs = self._check_tabs(tabs, held=role.allowed_tabs)
         session.flush()
         self.kernel.authenticator.invalidate()
         return role
@@ -182,7 +183,7 @@ class UserService:
             user.role = changes["role"]
             revoke = True
         if changes.get("allowed_tabs") is not None:
-            tabs = self._check_tabs(changes["allowed_tabs"])
+            tabs = self._check_tabs(changes["allowed_tabs"], held=user.allowed_tabs)
             if tabs != sorted(user.allowed_tabs or []):
                 user.allowed_tabs = tabs
                 revoke = True

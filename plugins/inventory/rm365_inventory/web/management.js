@@ -187,15 +187,25 @@ export async function mount(element, ctx) {
     }
   }
 
+  /** Draws a row; cells are updated in place so that an open editor keeps its focus. */
   function renderRow(item, tr = h('tr')) {
     tr.dataset.sku = item.sku;
-    const cells = visible().map((col) => {
-      if (editing && editing.sku === item.sku && editing.col.id === col.id && editing.td.isConnected) return editing.td;
-      const td = h('td');
-      renderCell(td, item, col);
-      return td;
-    });
-    tr.replaceChildren(...cells);
+    const cols = visible();
+    const cells = [...tr.children];
+    if (cells.length === cols.length && cells.every((td, i) => td.dataset.col === cols[i].id)) {
+      cells.forEach((td, i) => {
+        if (editing?.td !== td) renderCell(td, item, cols[i]);
+      });
+      return tr;
+    }
+    tr.replaceChildren(
+      ...cols.map((col) => {
+        if (editing && editing.sku === item.sku && editing.col.id === col.id) return editing.td;
+        const td = h('td');
+        renderCell(td, item, col);
+        return td;
+      }),
+    );
     return tr;
   }
 
@@ -374,7 +384,18 @@ export async function mount(element, ctx) {
     if (item.version < row.item.version) return false; // an older event arriving late
     row.item = item;
     renderRow(item, row.tr);
-    if (editing?.sku === item.sku) editing.version = item.version;
+    if (editing?.sku === item.sku) {
+      // Someone else changed this item while it is being edited here. Another field: the
+      // edit goes on against the new version. This very cell: keep the old version, so the
+      // save is refused (412) and the fresh value shown rather than silently overwritten.
+      const fresh = cellValue(item, editing.col);
+      if (String(fresh ?? '') === String(editing.original ?? '')) {
+        editing.version = item.version;
+      } else {
+        editing.td.classList.add('inv-stale');
+        editing.td.title = `Changed meanwhile to ${fresh}: saving will show you the current value`;
+      }
+    }
     return true;
   }
 
