@@ -220,7 +220,7 @@ def _safe_url(url: str) -> str:
 
 def _plugin_commands() -> None:
     """Let enabled plugins add ``rm365 <plugin> ...`` commands."""
-    if len(sys.argv) > 1 and sys.argv[1] in {"serve", "plugins", "db", "users", "doctor", "--help"}:
+    if len(sys.argv) > 1 and sys.argv[1] in {"serve", "plugins", "db", "users", "doctor"}:
         return
     try:
         from ._app import build_kernel
@@ -230,7 +230,11 @@ def _plugin_commands() -> None:
         return
     for plugin in kernel.plugins.enabled():
         sub = typer.Typer(help=f"Commands of the {plugin.name} plugin.", no_args_is_help=True)
-        kernel.plugins.call_plugin(plugin, "register_cli", kernel=kernel, app=sub)
+        try:
+            kernel.plugins.call_plugin(plugin, "register_cli", kernel=kernel, app=sub)
+        except Exception as exc:  # noqa: BLE001 - one plugin's commands must not break the rest
+            typer.secho(f"warning: plugin {plugin.name}: register_cli failed: {exc}", fg="yellow", err=True)
+            continue
         if sub.registered_commands or sub.registered_groups:
             app.add_typer(sub, name=plugin.name)
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from rm365_core import Principal, get_kernel, login_required, require_tab
+from rm365_core import Principal, get_kernel, require_tab
 
 from .demand import DEMAND_STATUSES, STOCK_STATUSES, demand_service
 from .errors import InventoryError, ItemNotFound
@@ -44,13 +44,8 @@ Manager = Annotated[Principal, Depends(require_tab("inventory.management"))]
 Adjuster = Annotated[Principal, Depends(require_tab("inventory.adjustments"))]
 
 
-def _any_inventory_tab(user: Principal = Depends(login_required)) -> Principal:
-    if not (user.has_tab("inventory.management") or user.has_tab("inventory.adjustments")):
-        raise HTTPException(403, "you need the tab 'inventory.management' or 'inventory.adjustments'")
-    return user
-
-
-Reader = Annotated[Principal, Depends(_any_inventory_tab)]
+#: Either page may read items, stock and history.
+Reader = Annotated[Principal, Depends(require_tab("inventory.management", "inventory.adjustments"))]
 
 
 def _service(kernel: Any = Depends(get_kernel)) -> StockService:

@@ -17,11 +17,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rm365_core import make_base
+from rm365_core import database_metadata
 
-Base = make_base("inventory")
+
+class Base(DeclarativeBase):
+    """Models stored in the logical database ``inventory``."""
+
+    metadata = database_metadata("inventory")
+
 
 SEARCH_KEY_SQL = "lower(sku || ' ' || name || ' ' || item_id)"
 

@@ -216,7 +216,10 @@ class StockService:
         opening = self._quantities(data.get("stock") or {})
         try:
             with self.session() as session:
+                now = utcnow()
                 item = Item(
+                    created_at=now,
+                    updated_at=now,
                     sku=sku,
                     item_id=self._item_id(data.get("item_id"), sku),
                     name=name[:255],
@@ -233,18 +236,18 @@ class StockService:
                     self._set_quantities(session, item, opening, username, source, bump=False)
                 out = self._item_out(session, item)
         except IntegrityError:
-            raise self._duplicate_item(sku, data.get("item_id")) from None
+            raise self._duplicate_item(sku, data.get("item_id") or derive_item_id(sku)) from None
         self.emit("inventory.item", {"action": "created", "sku": sku, "item": out, "by": username})
         return out
 
-    def _duplicate_item(self, sku: str, item_id: str | None) -> Conflict:
-        with self.session(readonly=True) as session:
-            if session.scalar(select(Item.id).where(Item.sku == sku)) is not None:
-                return Conflict(f"an item with SKU {sku!r} already exists", field="sku")
-        return Conflict(
-            f"the barcode {item_id or derive_item_id(sku)!r} is already used by another item",
-            field="item_id",
-        )
+    def _duplicate_item(self, sku: str | None, item_id: str) -> Conflict:
+        """Which unique value a failed insert or update collided with (``sku``: the SKU that
+        was being written, None when it was not)."""
+        if sku is not None:
+            with self.session(readonly=True) as session:
+                if session.scalar(select(Item.id).where(Item.sku == sku)) is not None:
+                    return Conflict(f"an item with SKU {sku!r} already exists", field="sku")
+        return Conflict(f"the barcode {item_id!r} is already used by another item", field="item_id")
 
     def _quantities(self, raw: dict[str, Any]) -> dict[str, int]:
         locations = self.settings.location_ids
@@ -326,7 +329,7 @@ class StockService:
                     events = self._set_quantities(session, item, quantities, username, "ui", bump=False)
                 out = self._item_out(session, item)
         except IntegrityError:
-            raise self._duplicate_item(new_sku or sku, values.get("item_id")) from None
+            raise self._duplicate_item(new_sku, values.get("item_id", "")) from None
         for event in events:
             self.emit("inventory.changed", {**event, "version": out["version"], "total": out["total"]})
         self.emit("inventory.item", {"action": "updated", "sku": sku, "item": out, "by": username})
@@ -474,13 +477,18 @@ class StockService:
             "duplicate": False,
         }
 
-    def _lock(self, session: Session, item: Item, *, bump: bool = True) -> dict[str, Stock]:
+    def _lock(self, session: Session, item: Item, *, bump: bool = True) -> tuple[dict[str, Stock], int | None]:
         """Lock the item (bumping its version) and its stock rows, in a fixed order, so that
-        concurrent changes of one item queue up; create rows for newly configured locations."""
+        concurrent changes of one item queue up; create rows for newly configured locations.
+        Returns the rows by location and the new version (None without ``bump``)."""
+        version = None
         if bump:
-            session.execute(
-                update(Item).where(Item.id == item.id).values(version=Item.version + 1, updated_at=utcnow())
-            )
+            version = session.execute(
+                update(Item)
+                .where(Item.id == item.id)
+                .values(version=Item.version + 1, updated_at=utcnow())
+                .returning(Item.version)
+            ).scalar_one()
         rows = {
             s.location: s
             for s in session.scalars(
@@ -498,7 +506,7 @@ class StockService:
             rows[loc] = stock
         if missing:
             session.flush()
-        return rows
+        return rows, version
 
     def _plan(self, rows: dict[str, Stock], delta: int, location: str, sku: str) -> list[tuple[str, int]]:
         """Which location changes by how much; InsufficientStock when the stock is short."""
@@ -537,8 +545,9 @@ class StockService:
         *,
         bump: bool = True,
     ) -> dict[str, Any]:
-        rows = self._lock(session, item, bump=bump)
+        rows, version = self._lock(session, item, bump=bump)
         plan = self._plan(rows, delta, location, item.sku)
+        quantities = {loc: rows[loc].quantity for loc in self.settings.location_ids}
         moves = []
         for loc, change in plan:
             # Conditional even under the lock: the database itself never lets stock go negative.
@@ -550,6 +559,7 @@ class StockService:
             ).scalar()
             if after is None:
                 raise InsufficientStock(f"not enough stock of {item.sku} at {loc}", sku=item.sku)
+            quantities[loc] = after
             move = Movement(
                 adjustment_id=header.id,
                 sku=item.sku,
@@ -564,12 +574,10 @@ class StockService:
             session.add(move)
             moves.append(move)
         session.flush()
-        stock = {
-            s.location: s.quantity
-            for s in session.execute(select(Stock.location, Stock.quantity).where(Stock.item_pk == item.id))
-        }
-        stock = {loc: stock.get(loc, 0) for loc in self.settings.location_ids}
-        version = session.scalar(select(Item.version).where(Item.id == item.id))
+        # The rows are locked: what they held plus what changed is the stock now.
+        stock = quantities
+        if version is None:
+            version = session.scalar(select(Item.version).where(Item.id == item.id))
         total = sum(stock.values())
         result = self._result(header, moves, total_after=total, stock=stock, version=version)
         result["_events"] = [
@@ -601,7 +609,7 @@ class StockService:
         bump: bool = True,
     ) -> list[dict[str, Any]]:
         """Set absolute quantities under the item lock; each difference becomes a correction."""
-        rows = self._lock(session, item, bump=bump)
+        rows, _ = self._lock(session, item, bump=bump)
         events = []
         for loc, target in quantities.items():
             delta = target - rows[loc].quantity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from rm365_core import PluginSettings, plugin_settings_config
 
@@ -109,19 +109,36 @@ class InventorySettings(PluginSettings):
             raise ValueError("reasons must be a non-empty list with unique names")
         return value
 
-    @model_validator(mode="after")
-    def _check_references(self) -> InventorySettings:
-        if self.default_status not in self.statuses:
-            raise ValueError(f"default_status {self.default_status!r} is not one of the statuses")
-        reasons = {r.name: r for r in self.reasons}
-        correction = reasons.get(self.correction_reason)
-        if correction is None or correction.sign != "either":
-            raise ValueError(f"correction_reason {self.correction_reason!r} must be a reason with sign 'either'")
-        if self.batch_default_reason not in reasons:
-            raise ValueError(f"batch_default_reason {self.batch_default_reason!r} is not a reason")
-        if self.over_factor <= self.low_factor:
-            raise ValueError("over_factor must be greater than low_factor")
-        return self
+    # Checks that involve another setting are field validators (fields are validated in
+    # order), so that an error names the variable to fix.
+    @field_validator("default_status")
+    @classmethod
+    def _check_default_status(cls, value: str, info: ValidationInfo) -> str:
+        if value not in info.data.get("statuses", []):
+            raise ValueError(f"{value!r} is not one of the statuses")
+        return value
+
+    @field_validator("correction_reason")
+    @classmethod
+    def _check_correction_reason(cls, value: str, info: ValidationInfo) -> str:
+        reason = next((r for r in info.data.get("reasons", []) if r.name == value), None)
+        if reason is None or reason.sign != "either":
+            raise ValueError(f"{value!r} must be one of the reasons, with sign 'either'")
+        return value
+
+    @field_validator("batch_default_reason")
+    @classmethod
+    def _check_batch_reason(cls, value: str, info: ValidationInfo) -> str:
+        if value not in [r.name for r in info.data.get("reasons", [])]:
+            raise ValueError(f"{value!r} is not one of the reasons")
+        return value
+
+    @field_validator("over_factor")
+    @classmethod
+    def _check_over_factor(cls, value: float, info: ValidationInfo) -> float:
+        if value <= info.data.get("low_factor", 0):
+            raise ValueError("must be greater than low_factor")
+        return value
 
     # -- helpers -------------------------------------------------------------------
     @property

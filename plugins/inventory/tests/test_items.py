@@ -59,6 +59,18 @@ def test_a_duplicate_sku_or_barcode_is_refused_with_409(inv):
     assert same_barcode.json()["detail"]["field"] == "item_id"
 
 
+def test_editing_a_barcode_or_sku_into_another_items_is_409_naming_the_field(inv):
+    inv.create("A-1", item_id="111")
+    inv.create("B-1", item_id="222")
+
+    barcode = inv.client.patch(f"{BASE}/items/B-1", json={"item_id": "111", "version": 1})
+    sku = inv.client.patch(f"{BASE}/items/B-1", json={"sku": "A-1", "version": 1})
+
+    assert barcode.status_code == 409 and barcode.json()["detail"]["field"] == "item_id"
+    assert sku.status_code == 409 and sku.json()["detail"]["field"] == "sku"
+    assert inv.item("B-1")["version"] == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

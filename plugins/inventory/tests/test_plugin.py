@@ -98,11 +98,23 @@ def test_settings_come_from_the_environment(monkeypatch):
         ("RM365_INVENTORY_OVER_FACTOR", "0.5"),
     ],
 )
-def test_bad_settings_are_refused(monkeypatch, env, value):
+def test_bad_settings_are_refused_naming_the_setting(monkeypatch, env, value):
     monkeypatch.setenv(env, value)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as error:
         InventorySettings()
+
+    assert env.removeprefix("RM365_INVENTORY_").lower() in str(error.value)
+
+
+def test_a_site_with_a_bad_setting_reports_the_variable(rm365_site, monkeypatch):
+    monkeypatch.setenv("RM365_INVENTORY_OVER_FACTOR", "0.5")
+
+    site = rm365_site(plugins=["inventory"])
+
+    plugin = site.kernel.plugins.plugins["inventory"]
+    assert plugin.state == "failed"
+    assert "RM365_INVENTORY_OVER_FACTOR" in plugin.error
 
 
 def test_configured_locations_drive_the_api(rm365_site, monkeypatch):

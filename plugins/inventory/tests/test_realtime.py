@@ -112,3 +112,25 @@ def test_presence_shows_who_edits_which_cell(site, live):
         seen = b.wait_for("presence", lambda d: any(u["state"].get("editing") == "A-1:shelf_lt1" for u in d["users"]))
     editor = next(u for u in seen["users"] if u["username"] == anna)
     assert editor["color"].startswith("#")
+
+
+@pytest.mark.redis
+def test_with_redis_a_screen_in_several_inventory_rooms_gets_each_change_once(rm365_site):
+    from rm365_core.testing import REDIS_ENV, redis_url, require_service
+
+    site = rm365_site(plugins=["inventory"], redis_url=require_service("Redis", redis_url(), REDIS_ENV))
+    _, token = site.token_for("inventory")
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        live_server(asgi_app(site.app)) as url,
+        RealtimeTestClient() as screen,
+        httpx.Client(base_url=url, headers=headers) as http,
+    ):
+        screen.connect(url, token)
+        assert screen.join("inventory")["ok"] and screen.join("inventory.management")["ok"]
+        http.post(f"{BASE}/items", json={"sku": "R-1", "name": "R", "stock": {"shelf_lt1": 3}})
+
+        http.post(f"{BASE}/adjustments", json={"code": "R-1", "quantity": 1, "reason": "Lost"})
+
+        assert screen.wait_for("inventory.changed")["quantity"] == 2
+        screen.assert_no_event("inventory.changed", within=0.7)
