@@ -206,7 +206,8 @@ class Kernel:
         """A plugin's settings instance (from its ``register_settings``)."""
         return self.plugin_settings.get(plugin)
 
-    def emit(self, event: str, data: Any, room: str | None = None) -> None:
-        """Broadcast a server event to a realtime room (no-op when the hub is not running)."""
+    def emit(self, event: str, data: Any, room: str | list[str] | None = None) -> None:
+        """Broadcast a server event to a realtime room, or to several (each connection gets
+        it once). Works from async code and from sync routes and jobs; a no-op without a hub."""
         if self.hub is not None:
             self.hub.emit(event, data, room=room)

@@ -18,6 +18,7 @@ import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import hookspecs
+from ._settings import SettingsError
 from ._version import CORE_API_VERSION
 
 log = logging.getLogger("rm365.plugins")
@@ -310,6 +311,9 @@ class PluginManager:
                 if results is not None:
                     plugin.contributions[hook] = results
             kernel._accept(plugin)
+        except SettingsError:
+            # Bad settings stop start-up with the variable's name, as for the kernel's own.
+            raise
         except Exception as exc:  # noqa: BLE001
             self.pm.unregister(module)
             plugin.module = None

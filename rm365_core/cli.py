@@ -65,6 +65,7 @@ def serve(
     from ._app import asgi_app, create_app
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _check_port_free(host, port)
     kernel = _kernel()
     settings = kernel.settings
     upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
@@ -108,6 +109,20 @@ def serve(
         kernel.databases.dispose()
         os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
         uvicorn.run("rm365_core._app:make_asgi", factory=True, workers=workers, **common)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before touching anything (such as the demo admin's password) if the port is taken."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            typer.secho(f"error: cannot listen on {host}:{port}: {exc.strerror}", fg="red", err=True)
+            raise typer.Exit(1) from None
 
 
 @app.command("plugins")

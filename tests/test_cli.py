@@ -193,3 +193,17 @@ def test_generated_secret_is_private_and_kept(cli):
     assert cli("plugins").returncode == 0
 
     assert path.read_text() == first
+
+
+@pytest.mark.slow
+def test_serve_on_a_taken_port_fails_before_touching_the_admin(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--demo", "--port", str(port))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "password" not in result.stdout

@@ -107,14 +107,15 @@ def test_bad_settings_are_refused_naming_the_setting(monkeypatch, env, value):
     assert env.removeprefix("RM365_INVENTORY_").lower() in str(error.value)
 
 
-def test_a_site_with_a_bad_setting_reports_the_variable(rm365_site, monkeypatch):
+def test_a_bad_setting_stops_start_up_naming_the_variable(rm365_site, monkeypatch):
+    from rm365_core._settings import SettingsError
+
     monkeypatch.setenv("RM365_INVENTORY_OVER_FACTOR", "0.5")
 
-    site = rm365_site(plugins=["inventory"])
+    with pytest.raises(SettingsError) as error:
+        rm365_site(plugins=["inventory"])
 
-    plugin = site.kernel.plugins.plugins["inventory"]
-    assert plugin.state == "failed"
-    assert "RM365_INVENTORY_OVER_FACTOR" in plugin.error
+    assert "RM365_INVENTORY_OVER_FACTOR" in str(error.value)
 
 
 def test_configured_locations_drive_the_api(rm365_site, monkeypatch):
