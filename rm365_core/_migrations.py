@@ -29,6 +29,18 @@ def _include_name(metadata: Any) -> Any:
     return include_name
 
 
+def _include_object(dialect: str) -> Any:
+    def include_object(obj: Any, _name: str | None, _type: str, reflected: bool, _compare_to: Any) -> bool:
+        # A model object limited to one dialect (``Index(...).ddl_if(dialect="postgresql")``)
+        # is not expected on the others.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if not reflected and ddl_if is not None and ddl_if.dialect and ddl_if.dialect != dialect:
+            return False
+        return True
+
+    return include_object
+
+
 def run_migrations() -> None:
     """The body of every plugin's ``migrations/env.py``: run with the kernel's connection."""
     from alembic import context
@@ -42,6 +54,7 @@ def run_migrations() -> None:
         version_table=attributes["version_table"],
         render_as_batch=connection.dialect.name == "sqlite",
         include_name=_include_name(metadata),
+        include_object=_include_object(connection.dialect.name),
         compare_type=True,
     )
     with context.begin_transaction():
@@ -117,6 +130,7 @@ def drift(kernel: Any, plugin: str) -> list[Any]:
             opts={
                 "compare_type": True,
                 "include_name": _include_name(tables.metadata),
+                "include_object": _include_object(connection.dialect.name),
                 "version_table": version_table(plugin),
             },
         )

@@ -14,6 +14,7 @@ export async function mount(element, ctx) {
   const config = await loadConfig(api);
   const canEdit = config.can_manage;
   const me = ctx.user?.username;
+  const locationLabel = Object.fromEntries(config.locations.map((l) => [l.id, l.label]));
 
   /* ------------------------------------------------------------ columns */
   const columns = [
@@ -366,7 +367,8 @@ export async function mount(element, ctx) {
       if (err.status === 412 && err.detail?.item) {
         updateItem(err.detail.item);
         flash(sku, col.id, 'inv-conflict');
-        toast(`${sku} was changed by someone else meanwhile; your edit was not saved. The current value is shown.`, 'error');
+        // Name what was typed: it is no longer on screen, and the user may want to enter it again.
+        toast(`${sku} was changed by someone else meanwhile; your edit (${col.label}: ${raw === '' ? 'empty' : raw}) was not saved. The current value is shown.`, 'error');
       } else {
         toast(err, 'error');
         const fresh = rows.get(sku);
@@ -423,13 +425,18 @@ export async function mount(element, ctx) {
     if (updateItem(item)) {
       flash(event.sku, `stock.${event.location}`);
       flash(event.sku, 'total');
-      if (event.by !== me) liveNote.textContent = `${event.by}: ${event.sku} ${event.location} → ${fmt(event.quantity)} (${event.reason})`;
+      if (event.by !== me) liveNote.textContent = `${event.by}: ${event.sku} ${locationLabel[event.location] || event.location} → ${fmt(event.quantity)} (${event.reason})`;
       if (config.demand) refreshItem(event.sku);
     }
   }));
   offs.push(realtime.on('inventory.item', (event) => {
     if (event.action === 'updated' && event.item) {
-      if (updateItem(event.item) && event.by !== me) liveNote.textContent = `${event.by} edited ${event.sku}`;
+      // A stock edit also sends this event; the note names only what it adds (stock was noted).
+      const before = rows.get(event.sku)?.item;
+      const fields = ['name', 'status', 'item_id', 'notes', 'expiry']
+        .filter((f) => before && JSON.stringify(before[f] ?? null) !== JSON.stringify(event.item[f] ?? null))
+        .map((f) => columns.find((c) => c.id === f)?.label.toLowerCase() || f);
+      if (updateItem(event.item) && event.by !== me && fields.length) liveNote.textContent = `${event.by} edited ${event.sku}: ${fields.join(', ')}`;
     } else if (event.action === 'deleted') {
       const row = rows.get(event.sku);
       if (row) {
