@@ -34,9 +34,8 @@ def _include_object(dialect: str) -> Any:
         # A model object limited to one dialect (``Index(...).ddl_if(dialect="postgresql")``)
         # is not expected on the others.
         ddl_if = getattr(obj, "_ddl_if", None)
-        if not reflected and ddl_if is not None and ddl_if.dialect and ddl_if.dialect != dialect:
-            return False
-        return True
+        other_dialect = ddl_if is not None and ddl_if.dialect and ddl_if.dialect != dialect
+        return reflected or not other_dialect
 
     return include_object
 
