@@ -54,9 +54,24 @@ def _hub_disconnect(kernel: Kernel) -> Any:
     return disconnect
 
 
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+#: The shell loads only its own scripts, styles and modules and talks only to its origin.
+SHELL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
 class RequestIdMiddleware:
     """Gives every request an id (``X-Request-ID``, kept when the client sent a sane one)
-    that error logs and 500 answers quote. Plain ASGI: cheap on the hot path."""
+    that error logs and 500 answers quote, and adds the security headers every answer
+    carries. Plain ASGI: cheap on the hot path."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -78,7 +93,7 @@ class RequestIdMiddleware:
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", raw)]
+                message["headers"] = [*message["headers"], (b"x-request-id", raw), *_SECURITY_HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -91,6 +106,31 @@ class _StaticFiles(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+def _docs(app: FastAPI) -> None:
+    """The OpenAPI page, with Swagger UI from the vendored copy so it works offline."""
+    from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from starlette.responses import HTMLResponse
+
+    app.docs_url, app.swagger_ui_oauth2_redirect_url = "/api/docs", "/api/docs/oauth2-redirect"
+
+    async def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="RM365 Toolbox API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            oauth2_redirect_url="/api/docs/oauth2-redirect",
+            swagger_ui_parameters={"persistAuthorization": False},
+        )
+
+    async def oauth2_redirect(request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.add_route("/api/docs", docs, include_in_schema=False)
+    app.add_route("/api/docs/oauth2-redirect", oauth2_redirect, include_in_schema=False)
 
 
 def _plugin_running(name: str) -> Any:
@@ -165,13 +205,14 @@ def create_app(
     app = FastAPI(
         title="RM365 Toolbox",
         version=kernel.plugins.plugins["core"].manifest.version,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from vendored files: no CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
     )
     app.state.kernel = kernel
+    _docs(app)
 
     app.add_middleware(RequestIdMiddleware)
 
@@ -215,7 +256,7 @@ def create_app(
         page = WEB_DIR / "index.html"
         if not page.exists():
             raise HTTPException(404, "the web shell is not installed")
-        return FileResponse(page, headers={"Cache-Control": "no-cache"})
+        return FileResponse(page, headers={"Cache-Control": "no-cache", "Content-Security-Policy": SHELL_CSP})
 
     index.__rm365_public__ = True  # type: ignore[attr-defined]
 

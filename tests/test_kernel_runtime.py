@@ -92,3 +92,30 @@ def test_a_job_reports_progress_and_result(rm365_site):
     assert body["state"] == "done"
     assert (body["done"], body["total"], body["message"]) == (3, 3, "step 3")
     assert body["room"] == f"good:job:{run.id}"
+
+
+def test_openapi_page_loads_swagger_from_this_server_not_a_cdn(rm365_site):
+    site = rm365_site(plugins=[], discover=False)
+    page = site.client.get("/api/docs")
+    assert page.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "https://" not in page.text
+    assert site.client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_answers_carry_security_headers_and_the_shell_a_content_policy(rm365_site):
+    site = rm365_site(plugins=[], discover=False)
+    shell = site.client.get("/")
+    assert "script-src 'self'" in shell.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in shell.headers["content-security-policy"]
+    api = site.client.get("/api/health")
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert api.headers["x-frame-options"] == "DENY"
+    assert api.headers["x-request-id"]
+
+
+def test_a_sane_request_id_is_kept_and_a_bad_one_replaced(rm365_site):
+    site = rm365_site(plugins=[], discover=False)
+    assert site.client.get("/api/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
+    replaced = site.client.get("/api/health", headers={"X-Request-ID": "<script>"}).headers["x-request-id"]
+    assert replaced != "<script>" and replaced.isalnum()

@@ -59,8 +59,9 @@ export async function mount(element, ctx) {
         h('div', { class: 'panel inv-card' }, h('h2', {}, 'Adjust stock'), form),
         h('div', { class: 'inv-page' },
           preview,
-          h('div', { class: 'panel inv-card' }, h('h2', {}, 'Today'), summary),
-          h('div', { class: 'panel inv-card' }, h('h2', {}, 'Recent movements'), recent)))),
+          h('div', { class: 'panel inv-card' }, h('h2', {}, 'Today'), summary)),
+        // Full width: the log has eight columns, too many for the side column.
+        h('div', { class: 'panel inv-card inv-wide' }, h('h2', {}, 'Recent movements'), recent))),
   );
   const presence = ctx.presence(ROOM, presenceHost, { viewing: ROOM });
 
