@@ -455,3 +455,36 @@ def test_adjustments_only_user_cannot_reach_management(new_page, live_server, un
     with live_server.client(token) as client:
         assert client.get(f"{INV}/items").status_code == 200
         assert client.post(f"{INV}/items", json={"sku": new_sku(), "name": "x"}).status_code == 403
+
+
+def test_a_late_answer_does_not_put_older_stock_back_on_screen(new_page, live_server, stockkeepers) -> None:
+    """The page reads the item after its own adjustment; another change commits while that
+    answer is on its way and its live event arrives first. The screen must end on the newer
+    stock, not on the older answer."""
+    ann, _ = stockkeepers
+    sku = new_sku()
+    create_item(live_server, sku, "Iron bisglycinate 14 mg", {"shelf_lt1": 10})
+    page = new_page(ann, PASSWORD)
+    open_adjustments(page)
+    expect(page.get_by_test_id("realtime-status")).to_have_attribute("data-status", "online")
+
+    held: list[Any] = []
+    page.route(re.compile(rf".*/api/v1/inventory/items/{sku}$"), lambda route: held.append(route))
+    _scan(page, sku, 1)
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the page did not read the item after adjusting it"
+    stale = held[0].fetch()  # read now: 9 in stock
+    assert stale.json()["total"] == 9
+    with live_server.admin() as client:  # then someone else takes 4
+        response = client.post(f"{INV}/adjustments", json={"code": sku, "quantity": 4, "reason": "Damaged"})
+    assert response.status_code == 201, response.text
+    expect(page.get_by_test_id("adj-recent")).to_contain_text("Damaged")  # its event has arrived
+    held[0].fulfill(response=stale)  # and only now the older answer
+
+    expect(page.get_by_test_id("adj-item-sku")).to_have_text(sku)
+    expect(total_in_card(page)).to_have_text("5")
+    page.wait_for_timeout(300)
+    expect(total_in_card(page)).to_have_text("5")

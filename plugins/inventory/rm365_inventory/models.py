@@ -99,6 +99,8 @@ class Adjustment(Base):
     username: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The item's total right after this change, so a retried client_id gets the same answer.
+    total_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Movement(Base):

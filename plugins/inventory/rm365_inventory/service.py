@@ -447,7 +447,7 @@ class StockService:
             moves = session.scalars(
                 select(Movement).where(Movement.adjustment_id == header.id).order_by(Movement.id)
             ).all()
-            return self._result(header, moves, total_after=None, stock=None, version=None)
+            return self._result(header, moves, total_after=header.total_after, stock=None, version=None)
 
     def _result(
         self,
@@ -579,6 +579,7 @@ class StockService:
         if version is None:
             version = session.scalar(select(Item.version).where(Item.id == item.id))
         total = sum(stock.values())
+        header.total_after = total
         result = self._result(header, moves, total_after=total, stock=stock, version=version)
         result["_events"] = [
             {

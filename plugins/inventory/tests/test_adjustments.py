@@ -144,6 +144,8 @@ def test_posting_the_same_client_id_again_changes_nothing_and_returns_the_origin
 
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["duplicate"] is True and again.json()["id"] == first.json()["id"]
+    assert again.json()["movements"] == first.json()["movements"]
+    assert again.json()["total_after"] == first.json()["total_after"] == 15
     assert inv.item("VITD3-120")["total"] == 15
 
 

@@ -2,7 +2,7 @@
 // sets the sign, a sound says how it went; with today's summary, recent movements and item history.
 
 import {
-  API, beep, debounce, ensureStyles, fmt, loadConfig, movementTable, newClientId, pref, setPref, signed, skuPath,
+  API, beep, debounce, ensureStyles, fmt, loadConfig, movementTable, newClientId, newestItems, pref, setPref, signed, skuPath,
 } from './common.js';
 
 const ROOM = 'inventory.adjustments';
@@ -69,6 +69,7 @@ export async function mount(element, ctx) {
   let previewed = null; // the item shown, {sku, ...}
   let pending = null; // {body} of a request whose answer never came: retried with its client_id
   let busy = false;
+  const newest = newestItems();
 
   const currentReason = () => config.reasons.find((r) => r.name === reason.value) || config.reasons[0];
 
@@ -100,6 +101,7 @@ export async function mount(element, ctx) {
   }
 
   async function showItem(item, { history = true } = {}) {
+    item = newest.fresher(item);
     previewed = item;
     preview.hidden = false;
     const historyBox = h('div', {}, h('div', { class: 'loading' }, h('span', { class: 'spinner' }), 'Loading history…'));
@@ -264,6 +266,7 @@ export async function mount(element, ctx) {
   }, 300);
   const offs = [
     realtime.on('inventory.changed', (event) => {
+      newest.note(event.sku, event.version, { stock: event.stock, total: event.total });
       refreshLists();
       if (previewed?.sku === event.sku && event.version >= (previewed.version ?? 0)) {
         showItem({ ...previewed, stock: event.stock, total: event.total, version: event.version });

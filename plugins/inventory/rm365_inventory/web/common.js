@@ -97,6 +97,30 @@ export function debounce(fn, ms) {
   return wrapped;
 }
 
+/**
+ * The newest state of each item seen in live events. An HTTP answer read before a change
+ * can arrive after that change's event (they travel on different connections): passed
+ * through `fresher`, it cannot put older stock back on screen.
+ */
+export function newestItems(limit = 2000) {
+  const seen = new Map(); // sku -> {version, stock, total} or {version, item}
+  return {
+    /** Records `inventory.changed` ({stock, total}) or a full item from `inventory.item`. */
+    note(sku, version, state) {
+      if (!sku || typeof version !== 'number' || (seen.get(sku)?.version ?? -1) > version) return;
+      if (seen.size >= limit) seen.clear();
+      seen.set(sku, { ...state, version });
+    },
+    /** `item`, or a newer version of it put together from what the events said. */
+    fresher(item) {
+      const newer = item && seen.get(item.sku);
+      if (!newer || newer.version <= (item.version ?? 0)) return item;
+      if (newer.item) return newer.item;
+      return { ...item, stock: { ...item.stock, ...newer.stock }, total: newer.total, version: newer.version };
+    },
+  };
+}
+
 /** A unique id for an adjustment, so a retried request is applied once. */
 export function newClientId() {
   if (crypto.randomUUID) return `ui-${crypto.randomUUID()}`;
