@@ -457,6 +457,21 @@ def test_adjustments_only_user_cannot_reach_management(new_page, live_server, un
         assert client.post(f"{INV}/items", json={"sku": new_sku(), "name": "x"}).status_code == 403
 
 
+def _hold_next(page, pattern: str) -> Any:  # noqa: ANN001
+    """Starts holding requests matching ``pattern``; returns a function giving the first one."""
+    held: list[Any] = []
+    page.route(re.compile(pattern), lambda route: held.append(route))
+
+    def first() -> Any:
+        for _ in range(200):
+            if held:
+                return held[0]
+            page.wait_for_timeout(25)
+        raise AssertionError(f"no request matched {pattern}")
+
+    return first
+
+
 def test_a_late_answer_does_not_put_older_stock_back_on_screen(new_page, live_server, stockkeepers) -> None:
     """The page reads the item after its own adjustment; another change commits while that
     answer is on its way and its live event arrives first. The screen must end on the newer
@@ -468,23 +483,37 @@ def test_a_late_answer_does_not_put_older_stock_back_on_screen(new_page, live_se
     open_adjustments(page)
     expect(page.get_by_test_id("realtime-status")).to_have_attribute("data-status", "online")
 
-    held: list[Any] = []
-    page.route(re.compile(rf".*/api/v1/inventory/items/{sku}$"), lambda route: held.append(route))
+    held = _hold_next(page, rf".*/api/v1/inventory/items/{sku}$")
     _scan(page, sku, 1)
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(25)
-    assert held, "the page did not read the item after adjusting it"
-    stale = held[0].fetch()  # read now: 9 in stock
+    route = held()  # the page reads the item after adjusting it
+    stale = route.fetch()  # read now: 9 in stock
     assert stale.json()["total"] == 9
     with live_server.admin() as client:  # then someone else takes 4
         response = client.post(f"{INV}/adjustments", json={"code": sku, "quantity": 4, "reason": "Damaged"})
     assert response.status_code == 201, response.text
     expect(page.get_by_test_id("adj-recent")).to_contain_text("Damaged")  # its event has arrived
-    held[0].fulfill(response=stale)  # and only now the older answer
+    route.fulfill(response=stale)  # and only now the older answer
 
     expect(page.get_by_test_id("adj-item-sku")).to_have_text(sku)
     expect(total_in_card(page)).to_have_text("5")
     page.wait_for_timeout(300)
     expect(total_in_card(page)).to_have_text("5")
+
+    # The same on Management: a list read before a live change arrives after it.
+    page.unroute_all()
+    open_management(page, sku)
+    expect(cell(page, sku, "total")).to_have_text("5")
+    held = _hold_next(page, r".*/api/v1/inventory/items\?.*")
+    page.get_by_test_id("inv-grid").locator('th[data-col="total"]').click()  # sort: the list is read again
+    route = held()
+    stale = route.fetch()
+    assert [i["total"] for i in stale.json()["items"]] == [5]
+    with live_server.admin() as client:
+        response = client.post(f"{INV}/adjustments", json={"code": sku, "quantity": 2, "reason": "Lost"})
+    assert response.status_code == 201, response.text
+    expect(cell(page, sku, "total")).to_have_text("3")  # the live event
+    route.fulfill(response=stale)
+    expect(page.get_by_test_id("inv-grid").locator('th[data-col="total"]')).to_have_attribute("aria-sort", "ascending")
+    expect(page.get_by_test_id("inv-grid")).not_to_have_attribute("aria-busy", "true")
+    expect(cell(page, sku, "total")).to_have_text("3")
+    expect(cell(page, sku, "stock.shelf_lt1")).to_have_text("3")

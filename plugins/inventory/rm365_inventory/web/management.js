@@ -2,7 +2,7 @@
 // people, their presence on the cells they edit, server-side search, filters and paging.
 
 import {
-  API, STOCK_STATUS_BADGES, STOCK_STATUS_LABELS, debounce, ensureStyles, fmt, loadConfig, pref, setPref, shortTime, showHistory, skuPath,
+  API, STOCK_STATUS_BADGES, STOCK_STATUS_LABELS, debounce, ensureStyles, fmt, loadConfig, newestItems, pref, setPref, shortTime, showHistory, skuPath,
 } from './common.js';
 
 const ROOM = 'inventory.management';
@@ -56,6 +56,7 @@ export async function mount(element, ctx) {
   let editing = null; // {sku, col, td, input}
   let remoteEditors = new Map(); // "sku|col" -> {username, color}
   let loadSeq = 0;
+  const newest = newestItems(); // so that a list read before a live change cannot undo it
 
   /* ------------------------------------------------------------ layout */
   const search = h('input', {
@@ -251,7 +252,7 @@ export async function mount(element, ctx) {
         return;
       }
       rows.clear();
-      for (const item of data.items) rows.set(item.sku, { item, tr: h('tr') });
+      for (const item of data.items) rows.set(item.sku, { item: newest.fresher(item), tr: h('tr') });
       if (editing && !rows.has(editing.sku)) editing = null;
       renderBody();
     } catch (err) {
@@ -417,6 +418,7 @@ export async function mount(element, ctx) {
   /* ------------------------------------------------------------ live updates */
   const offs = [];
   offs.push(realtime.on('inventory.changed', (event) => {
+    newest.note(event.sku, event.version, { stock: event.stock, total: event.total });
     const row = rows.get(event.sku);
     if (!row) return;
     if (event.version < row.item.version) return;
@@ -431,6 +433,7 @@ export async function mount(element, ctx) {
   }));
   offs.push(realtime.on('inventory.item', (event) => {
     if (event.action === 'updated' && event.item) {
+      newest.note(event.sku, event.item.version, { item: event.item });
       // A stock edit also sends this event; the note names only what it adds (stock was noted).
       const before = rows.get(event.sku)?.item;
       const fields = ['name', 'status', 'item_id', 'notes', 'expiry']
