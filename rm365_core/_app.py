@@ -190,6 +190,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_size
         await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel, isolate=True)
         if kernel.hub is not None:
             await kernel.hub.startup()

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     auth_cache_seconds: float = Field(default=1.0, ge=0)
     auto_upgrade: bool | None = None
+    #: Threads per worker for sync routes and database work. Few threads queue fairly;
+    #: many threads fight over the GIL and starve the event loop (long latency tails).
+    threadpool_size: int = Field(default=8, ge=1, le=200)
 
     @field_validator("plugins", mode="before")
     @classmethod
