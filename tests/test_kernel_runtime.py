@@ -119,3 +119,28 @@ def test_a_sane_request_id_is_kept_and_a_bad_one_replaced(rm365_site):
     assert site.client.get("/api/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     replaced = site.client.get("/api/health", headers={"X-Request-ID": "<script>"}).headers["x-request-id"]
     assert replaced != "<script>" and replaced.isalnum()
+
+
+def test_a_wildcard_cors_origin_is_refused_naming_the_setting(monkeypatch):
+    import pytest
+
+    from rm365_core._settings import SettingsError, load_settings
+
+    monkeypatch.setenv("RM365_CORS_ORIGINS", "*")
+    with pytest.raises(SettingsError, match="RM365_CORS_ORIGINS"):
+        load_settings()
+
+
+def test_cors_admits_only_the_listed_origins(rm365_site):
+    site = rm365_site(plugins=[], discover=False, cors_origins=["https://kiosk.example"])
+    preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
+    allowed = site.client.options("/api/v1/auth/me", headers={"Origin": "https://kiosk.example", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://kiosk.example"
+    refused = site.client.options("/api/v1/auth/me", headers={"Origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_no_cross_origin_access_by_default(rm365_site):
+    site = rm365_site(plugins=[], discover=False)
+    response = site.client.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
