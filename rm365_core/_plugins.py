@@ -348,10 +348,15 @@ class PluginManager:
             if missing is not None:
                 plugin.state, plugin.error = MISSING_DEPENDENCY, missing
             else:
+                # The hub can take back what a plugin registered before it raised.
+                hub: Any = kwargs.get("hub")
+                snapshot = hub.snapshot() if hasattr(hub, "snapshot") else None
                 try:
                     self.call_plugin(plugin, hook, kernel=kernel, **kwargs)
                     continue
                 except Exception as exc:  # noqa: BLE001 - quarantined, reported
+                    if snapshot is not None:
+                        hub.restore(snapshot)
                     self._fail(plugin, f"registration failed: {type(exc).__name__}: {exc}", exc)
             self.pm.unregister(plugin.module)
             kernel._withdraw(plugin)

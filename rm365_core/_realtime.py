@@ -375,6 +375,18 @@ class Hub:
 
         self.sio.on(event, dispatch)
 
+    def snapshot(self) -> tuple[int, frozenset[str]]:
+        """What is registered now, for :meth:`restore` (a plugin failing half-way)."""
+        return len(self._policies), frozenset(self._handlers)
+
+    def restore(self, snapshot: tuple[int, frozenset[str]]) -> None:
+        """Take back the policies and handlers registered since ``snapshot``."""
+        policies, events = snapshot
+        del self._policies[policies:]
+        for event in set(self._handlers) - events:
+            del self._handlers[event]
+            self.sio.handlers.get(NAMESPACE, {}).pop(event, None)
+
     # ---------------------------------------------------------------- lifecycle
 
     async def startup(self) -> None:

@@ -153,6 +153,10 @@ def test_plugin_raising_in_register_realtime_is_failed_and_the_site_serves(rm365
     assert "cannot add handlers" in row["error"]
     assert site.admin_client().get("/api/v1/broken_realtime/ping").status_code == 404
     assert "broken_realtime" not in all_tab_ids(site)
+    hub = site.kernel.hub
+    assert "broken_realtime.poke" not in hub._handlers
+    assert "broken_realtime.poke" not in hub.sio.handlers.get("/", {})
+    assert all(prefix != "broken_realtime" for prefix, _check in hub._policies)
     assert site.client_with_tabs("good").get("/api/v1/good/notes").status_code == 200
     assert_site_serves(site)
 

@@ -28,7 +28,11 @@ def test_serve_demo_prints_a_password_that_logs_in_to_a_seeded_site(tmp_path: Pa
     env["RM365_DATA_DIR"] = str(tmp_path / "data")
     process = subprocess.Popen(
         [sys.executable, "-m", "rm365_core.cli", "serve", "--demo", "--port", str(port), "--log-level", "warning"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         password = None
@@ -59,7 +63,9 @@ def test_serve_demo_prints_a_password_that_logs_in_to_a_seeded_site(tmp_path: Pa
         assert httpx.get(f"{base}/").status_code == 200
         assert httpx.get(f"{base}/api/docs").status_code == 200
         # No default password: the admin cannot log in with anything else.
-        assert httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": "admin"}).status_code == 401
+        assert (
+            httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": "admin"}).status_code == 401
+        )
     finally:
         process.terminate()
         process.wait(timeout=20)

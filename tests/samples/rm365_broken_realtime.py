@@ -28,4 +28,7 @@ def register_tabs() -> list[Tab]:
 
 @hookimpl
 def register_realtime(hub: Any) -> None:
+    # Registers a handler and a policy first, then fails: the hub must take both back.
+    hub.on("broken_realtime.poke", lambda principal, data, sid: None)
+    hub.add_room_policy("broken_realtime", lambda principal, room: False)
     raise RuntimeError("broken_realtime: cannot add handlers")
