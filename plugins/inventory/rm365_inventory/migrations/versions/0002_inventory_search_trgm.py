@@ -7,6 +7,7 @@ Create Date: 2026-11-27 03:10:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_inventory"
@@ -16,16 +17,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
         return
-    # pg_trgm is a trusted extension: the database owner may create it.
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.create_index(
-        "ix_inventory_items_search_trgm",
-        "inventory_items",
-        ["search_key"],
-        postgresql_using="gin",
-        postgresql_ops={"search_key": "gin_trgm_ops"},
+    # pg_trgm is a trusted extension: the database owner may create it. It goes to the
+    # public schema (not whatever schema is first on the search path), and the index names
+    # the operator class with the schema it really lives in.
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+    schema = bind.execute(
+        sa.text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'"
+        )
+    ).scalar_one()
+    op.execute(
+        sa.text(
+            f'CREATE INDEX ix_inventory_items_search_trgm ON inventory_items '
+            f'USING gin (search_key "{schema}".gin_trgm_ops)'
+        )
     )
 
 
