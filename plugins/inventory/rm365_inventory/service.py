@@ -5,11 +5,11 @@ item's rows locked, a movement per location touched). Also offered to other plug
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Integer, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,53 @@ ROOMS = ["inventory", "inventory.management", "inventory.adjustments"]
 SOURCES = ("ui", "scanner", "pick", "returns", "api", "import", "demo")
 MAX_QUANTITY = 1_000_000
 SKU_MAX = 64
+
+# The stock-changing path speaks SQLAlchemy Core on the session's connection: statements
+# built once, no ORM unit of work, one round trip per step.
+_items: Table = Item.__table__  # type: ignore[assignment]
+_stock: Table = Stock.__table__  # type: ignore[assignment]
+_adjustments: Table = Adjustment.__table__  # type: ignore[assignment]
+_movements: Table = Movement.__table__  # type: ignore[assignment]
+
+
+def _bump(where: Any) -> Any:
+    """Lock an item row by bumping its version (and updated_at); answers id, sku, version."""
+    return (
+        update(_items)
+        .where(where)
+        .values(version=_items.c.version + 1, updated_at=bindparam("now", type_=_items.c.updated_at.type))
+        .returning(_items.c.id, _items.c.sku, _items.c.version)
+    )
+
+
+_BUMP_BY_SKU = _bump(_items.c.sku == bindparam("b_sku"))
+_BUMP_BY_ID = _bump(_items.c.id == bindparam("pk"))
+_PK_BY_SKU = select(_items.c.id).where(_items.c.sku == bindparam("code"))
+_PK_BY_ITEM_ID = select(_items.c.id).where(_items.c.item_id == bindparam("code"))
+_PK_BY_UPPER_SKU = select(_items.c.id).where(func.upper(_items.c.sku) == bindparam("code")).limit(1)
+_VERSION_OF = select(_items.c.version).where(_items.c.id == bindparam("pk"))
+_LOCK_STOCK = (
+    select(_stock.c.id, _stock.c.location, _stock.c.quantity)
+    .where(_stock.c.item_pk == bindparam("item_pk"))
+    .order_by(_stock.c.id)
+    .with_for_update()
+)
+_NEW_STOCK = insert(_stock).values(quantity=0).returning(_stock.c.id)
+_CHANGE = bindparam("change", type_=Integer)
+_CHANGE_STOCK = (
+    update(_stock)
+    .where(_stock.c.id == bindparam("pk"), _stock.c.quantity + _CHANGE >= 0)
+    .values(quantity=_stock.c.quantity + _CHANGE)
+    .returning(_stock.c.quantity)
+)
+_INSERT_HEADER = insert(_adjustments).returning(_adjustments.c.id)
+_INSERT_MOVEMENT = insert(_movements)
+_HEADER_BY_CLIENT_ID = select(_adjustments).where(_adjustments.c.client_id == bindparam("client_id"))
+_MOVES_OF = (
+    select(_movements.c.location, _movements.c.delta, _movements.c.quantity_after)
+    .where(_movements.c.adjustment_id == bindparam("adjustment_id"))
+    .order_by(_movements.c.id)
+)
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -410,24 +457,25 @@ class StockService:
             raise Invalid("client_id must be at most 100 characters", field="client_id")
         try:
             with self.session() as session:
-                item = self._find(session, code)
-                if item is None:
+                conn = session.connection()
+                found = self._lock_item(conn, code)
+                if found is None:
                     raise ItemNotFound(f"no item has the SKU or barcode {clean_code(code)!r}")
-                header = Adjustment(
-                    client_id=client_id,
-                    item_pk=item.id,
-                    sku=item.sku,
-                    quantity=delta,
-                    reason=reason_name,
-                    location=location,
-                    source=source,
-                    username=username,
-                    note=(note or "")[:500],
-                )
-                # Insert first: a client_id seen before fails here, before any stock moves.
-                session.add(header)
-                session.flush()
-                result = self._move(session, item, header, delta, location)
+                item_pk, sku, version = found
+                header = {
+                    "client_id": client_id,
+                    "item_pk": item_pk,
+                    "sku": sku,
+                    "quantity": delta,
+                    "reason": reason_name,
+                    "location": location,
+                    "source": source,
+                    "username": username,
+                    "note": (note or "")[:500],
+                    "created_at": utcnow(),
+                }
+                rows = self._lock(conn, item_pk)
+                result = self._move(conn, rows, header, delta, location, version)
         except IntegrityError:
             if client_id is None:
                 raise
@@ -441,35 +489,34 @@ class StockService:
 
     def adjustment_by_client_id(self, client_id: str) -> dict[str, Any] | None:
         with self.session(readonly=True) as session:
-            header = session.scalar(select(Adjustment).where(Adjustment.client_id == client_id))
+            conn = session.connection()
+            header = conn.execute(_HEADER_BY_CLIENT_ID, {"client_id": client_id}).mappings().first()
             if header is None:
                 return None
-            moves = session.scalars(
-                select(Movement).where(Movement.adjustment_id == header.id).order_by(Movement.id)
-            ).all()
-            return self._result(header, moves, total_after=header.total_after, stock=None, version=None)
+            moves = conn.execute(_MOVES_OF, {"adjustment_id": header["id"]}).mappings().all()
+            return self._result(header, moves, total_after=header["total_after"], stock=None, version=None)
 
     def _result(
         self,
-        header: Adjustment,
-        moves: list[Movement],
+        header: Mapping[str, Any],
+        moves: Iterable[Mapping[str, Any]],
         *,
         total_after: int | None,
         stock: dict[str, int] | None,
         version: int | None,
     ) -> dict[str, Any]:
         return {
-            "id": header.id,
-            "sku": header.sku,
-            "quantity": header.quantity,
-            "reason": header.reason,
-            "location": header.location,
-            "source": header.source,
-            "by": header.username,
-            "client_id": header.client_id,
-            "created_at": iso(header.created_at),
+            "id": header["id"],
+            "sku": header["sku"],
+            "quantity": header["quantity"],
+            "reason": header["reason"],
+            "location": header["location"],
+            "source": header["source"],
+            "by": header["username"],
+            "client_id": header["client_id"],
+            "created_at": iso(header["created_at"]),
             "movements": [
-                {"location": m.location, "delta": m.delta, "quantity_after": m.quantity_after} for m in moves
+                {"location": m["location"], "delta": m["delta"], "quantity_after": m["quantity_after"]} for m in moves
             ],
             "total_after": total_after,
             "stock": stock,
@@ -477,44 +524,60 @@ class StockService:
             "duplicate": False,
         }
 
-    def _lock(self, session: Session, item: Item, *, bump: bool = True) -> tuple[dict[str, Stock], int | None]:
-        """Lock the item (bumping its version) and its stock rows, in a fixed order, so that
-        concurrent changes of one item queue up; create rows for newly configured locations.
-        Returns the rows by location and the new version (None without ``bump``)."""
-        version = None
-        if bump:
-            version = session.execute(
-                update(Item)
-                .where(Item.id == item.id)
-                .values(version=Item.version + 1, updated_at=utcnow())
-                .returning(Item.version)
-            ).scalar_one()
-        rows = {
-            s.location: s
-            for s in session.scalars(
-                select(Stock)
-                .where(Stock.item_pk == item.id)
-                .order_by(Stock.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        }
-        missing = [loc for loc in self.settings.location_ids if loc not in rows]
-        for loc in missing:  # safe: the item row lock above keeps other writers out
-            stock = Stock(item_pk=item.id, location=loc, quantity=0)
-            session.add(stock)
-            rows[loc] = stock
-        if missing:
-            session.flush()
-        return rows, version
+    def _lock_item(self, conn: Connection, code: str) -> tuple[int, str, int] | None:
+        """Find the item a scanned code names (see :meth:`_find`), lock its row and bump its
+        version in one statement: ``(pk, sku, new version)``, or None when there is none.
+        The item row is always locked first, so concurrent changes of one item queue up."""
+        code = clean_code(code)
+        if not code:
+            return None
+        now = utcnow()
+        row = conn.execute(_BUMP_BY_SKU, {"b_sku": code, "now": now}).first()
+        if row is None:
+            pk = self._find_pk(conn, code, sku_tried=True)
+            if pk is None:
+                return None
+            row = conn.execute(_BUMP_BY_ID, {"pk": pk, "now": now}).first()
+            if row is None:  # deleted meanwhile
+                return None
+        return row[0], row[1], row[2]
 
-    def _plan(self, rows: dict[str, Stock], delta: int, location: str, sku: str) -> list[tuple[str, int]]:
+    def _find_pk(self, conn: Connection, code: str, *, sku_tried: bool = False) -> int | None:
+        """The id of the item :meth:`_find` would answer for ``code`` (already cleaned)."""
+        if not sku_tried:
+            pk = conn.execute(_PK_BY_SKU, {"code": code}).scalar()
+            if pk is not None:
+                return int(pk)
+        pk = conn.execute(_PK_BY_ITEM_ID, {"code": code}).scalar()
+        if pk is None:
+            pk = conn.execute(_PK_BY_UPPER_SKU, {"code": code.upper()}).scalar()
+        if pk is None:
+            base = base_sku(code, variant_pattern(self.settings.variant_suffixes))
+            if base != code:
+                return self._find_pk(conn, base)
+            return None
+        return int(pk)
+
+    def _lock(self, conn: Connection, item_pk: int) -> dict[str, tuple[int, int]]:
+        """Lock the item's stock rows (the caller holds the item row lock already), in the
+        order of their ids, and read them in the same round trip; create rows for newly
+        configured locations. Returns ``{location: (stock id, quantity)}``."""
+        rows: dict[str, tuple[int, int]] = {
+            loc: (pk, quantity) for pk, loc, quantity in conn.execute(_LOCK_STOCK, {"item_pk": item_pk})
+        }
+        for loc in self.settings.location_ids:
+            if loc not in rows:  # safe: the item row lock keeps other writers out
+                pk = conn.execute(_NEW_STOCK, {"item_pk": item_pk, "location": loc}).scalar_one()
+                rows[loc] = (pk, 0)
+        return rows
+
+    def _plan(self, rows: dict[str, tuple[int, int]], delta: int, location: str, sku: str) -> list[tuple[str, int]]:
         """Which location changes by how much; InsufficientStock when the stock is short."""
         order = self.settings.location_ids
         if delta > 0:
             return [(order[0] if location == "auto" else location, delta)]
         need = -delta
-        available = {loc: rows[loc].quantity for loc in order}
+        available = {loc: rows[loc][1] for loc in order}
         total = sum(available.values())
         candidates = order if location == "auto" else [location]
         plan: list[tuple[str, int]] = []
@@ -537,63 +600,68 @@ class StockService:
 
     def _move(
         self,
-        session: Session,
-        item: Item,
-        header: Adjustment,
+        conn: Connection,
+        rows: dict[str, tuple[int, int]],
+        header: dict[str, Any],
         delta: int,
         location: str,
-        *,
-        bump: bool = True,
+        version: int | None,
     ) -> dict[str, Any]:
-        rows, version = self._lock(session, item, bump=bump)
-        plan = self._plan(rows, delta, location, item.sku)
-        quantities = {loc: rows[loc].quantity for loc in self.settings.location_ids}
+        """Record the adjustment ``header`` (its column values) and change the locked stock
+        ``rows`` by ``delta``; ``rows`` is updated to the new quantities."""
+        sku = header["sku"]
+        try:
+            plan = self._plan(rows, delta, location, sku)
+        except InsufficientStock:
+            if header["client_id"] is not None:
+                # A client_id seen before answers its original result, not this shortage:
+                # the insert fails on the unique client_id (and the transaction rolls back).
+                conn.execute(_INSERT_HEADER, {**header, "total_after": None})
+            raise
+        quantities = {loc: rows[loc][1] for loc in self.settings.location_ids}
+        total = sum(quantities.values()) + delta
+        # Insert first: a client_id seen before fails here, before any stock moves.
+        header["id"] = conn.execute(_INSERT_HEADER, {**header, "total_after": total}).scalar_one()
+        header["total_after"] = total
         moves = []
         for loc, change in plan:
+            stock_pk = rows[loc][0]
             # Conditional even under the lock: the database itself never lets stock go negative.
-            after = session.execute(
-                update(Stock)
-                .where(Stock.id == rows[loc].id, Stock.quantity + change >= 0)
-                .values(quantity=Stock.quantity + change)
-                .returning(Stock.quantity)
-            ).scalar()
+            after = conn.execute(_CHANGE_STOCK, {"pk": stock_pk, "change": change}).scalar()
             if after is None:
-                raise InsufficientStock(f"not enough stock of {item.sku} at {loc}", sku=item.sku)
+                raise InsufficientStock(f"not enough stock of {sku} at {loc}", sku=sku)
             quantities[loc] = after
-            move = Movement(
-                adjustment_id=header.id,
-                sku=item.sku,
-                location=loc,
-                delta=change,
-                quantity_after=after,
-                reason=header.reason,
-                source=header.source,
-                username=header.username,
-                created_at=header.created_at,
+            rows[loc] = (stock_pk, after)
+            moves.append(
+                {
+                    "adjustment_id": header["id"],
+                    "sku": sku,
+                    "location": loc,
+                    "delta": change,
+                    "quantity_after": after,
+                    "reason": header["reason"],
+                    "source": header["source"],
+                    "username": header["username"],
+                    "created_at": header["created_at"],
+                }
             )
-            session.add(move)
-            moves.append(move)
-        session.flush()
+        conn.execute(_INSERT_MOVEMENT, moves)
         # The rows are locked: what they held plus what changed is the stock now.
         stock = quantities
-        if version is None:
-            version = session.scalar(select(Item.version).where(Item.id == item.id))
-        total = sum(stock.values())
-        header.total_after = total
         result = self._result(header, moves, total_after=total, stock=stock, version=version)
         result["_events"] = [
             {
-                "sku": item.sku,
-                "location": m.location,
-                "quantity": m.quantity_after,
-                "delta": m.delta,
+                "sku": sku,
+                "location": m["location"],
+                "quantity": m["quantity_after"],
+                "delta": m["delta"],
                 "total": total,
                 "stock": stock,
                 "version": version,
-                "by": header.username,
-                "reason": header.reason,
-                "source": header.source,
-                "adjustment_id": header.id,
+                "by": header["username"],
+                "reason": header["reason"],
+                "source": header["source"],
+                "adjustment_id": header["id"],
             }
             for m in moves
         ]
@@ -610,26 +678,36 @@ class StockService:
         bump: bool = True,
     ) -> list[dict[str, Any]]:
         """Set absolute quantities under the item lock; each difference becomes a correction."""
-        rows, _ = self._lock(session, item, bump=bump)
+        item_pk, sku = item.id, item.sku
+        conn = session.connection()
+        if bump and conn.execute(_BUMP_BY_ID, {"pk": item_pk, "now": utcnow()}).first() is None:
+            raise ItemNotFound(f"there is no item with SKU {sku!r}")
+        rows = self._lock(conn, item_pk)
+        changes = [(loc, target - rows[loc][1]) for loc, target in quantities.items()]
+        changes = [(loc, delta) for loc, delta in changes if delta]
+        if not changes:
+            return []
+        version = conn.execute(_VERSION_OF, {"pk": item_pk}).scalar()
         events = []
-        for loc, target in quantities.items():
-            delta = target - rows[loc].quantity
-            if delta == 0:
-                continue
-            header = Adjustment(
-                item_pk=item.id,
-                sku=item.sku,
-                quantity=delta,
-                reason=self.settings.correction_reason,
-                location=loc,
-                source=source,
-                username=username,
-                note=f"set to {target}",
-            )
-            session.add(header)
-            session.flush()
-            result = self._move(session, item, header, delta, loc, bump=False)
+        for loc, delta in changes:
+            header = {
+                "client_id": None,
+                "item_pk": item_pk,
+                "sku": sku,
+                "quantity": delta,
+                "reason": self.settings.correction_reason,
+                "location": loc,
+                "source": source,
+                "username": username,
+                "note": f"set to {quantities[loc]}",
+                "created_at": utcnow(),
+            }
+            result = self._move(conn, rows, header, delta, loc, version)
             events.extend(result["_events"])
+        # The stock changed behind the ORM's back: loaded rows of this item read afresh.
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Stock) and obj.item_pk == item_pk:
+                session.expire(obj)
         return events
 
     # -- scanner batches ----------------------------------------------------------------
