@@ -19,6 +19,10 @@ def test_user_changes_reach_open_usermanagement_screens(site):
     assert created.status_code == 201
     event = watcher.wait_for("users.changed", lambda d: d["username"] == "dana")
     assert event["action"] == "created"
+    assert admin.patch("/api/v1/users/dana", json={"role": "manager"}).status_code == 200
+    assert watcher.wait_for("users.changed", lambda d: d["username"] == "dana")["action"] == "updated"
+    assert admin.post("/api/v1/roles", json={"name": "packer"}).status_code == 201
+    assert watcher.wait_for("roles.changed", lambda d: d["name"] == "packer")["action"] == "created"
 
 
 def test_a_user_without_the_tab_cannot_listen(site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
@@ -168,10 +170,14 @@ async def tabs(
 
 
 # -- users and roles --------------------------------------------------------------
-@users_router.get("/users", response_model=list[UserOut])
-def list_users(request: Request) -> list[User]:
-    with _kernel(request).databases.session("core", readonly=True) as session:
-        return _service(request).list_users(session)
+@contextmanager
+def _core(request: Request, *, readonly: bool = False) -> Iterator[Any]:
+    """A session on the core database; a refused request becomes its HTTP answer."""
+    with _kernel(request).databases.session("core", readonly=readonly) as session:
+        try:
+            yield session
+        except ServiceError as error:
+            raise _fail(error) from None
 
 
 def _changed(request: Request, event: str, **data: Any) -> None:
@@ -179,90 +185,75 @@ def _changed(request: Request, event: str, **data: Any) -> None:
     _kernel(request).emit(event, data, room="usermanagement")
 
 
+@users_router.get("/users", response_model=list[UserOut])
+def list_users(request: Request) -> list[UserOut]:
+    with _core(request, readonly=True) as session:
+        return [UserOut.model_validate(u) for u in _service(request).list_users(session)]
+
+
 @users_router.post("/users", response_model=UserOut, status_code=201)
 def create_user(request: Request, body: UserCreate) -> UserOut:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            user = UserOut.model_validate(_service(request).create_user(session, **body.model_dump()))
-        except ServiceError as error:
-            raise _fail(error) from None
+    with _core(request) as session:
+        user = UserOut.model_validate(_service(request).create_user(session, **body.model_dump()))
     _changed(request, "users.changed", username=user.username, action="created")
     return user
 
 
 @users_router.get("/users/{username}", response_model=UserOut)
-def get_user(request: Request, username: str) -> User:
-    with _kernel(request).databases.session("core", readonly=True) as session:
-        try:
-            return _service(request).get_user(session, username)
-        except ServiceError as error:
-            raise _fail(error) from None
+def get_user(request: Request, username: str) -> UserOut:
+    with _core(request, readonly=True) as session:
+        return UserOut.model_validate(_service(request).get_user(session, username))
 
 
 @users_router.patch("/users/{username}", response_model=UserOut)
-def update_user(request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)) -> User:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            return _service(request).update_user(session, username, body.model_dump(exclude_unset=True), by.username)
-        except ServiceError as error:
-            raise _fail(error) from None
+def update_user(request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)) -> UserOut:
+    changes = body.model_dump(exclude_unset=True)
+    with _core(request) as session:
+        user = UserOut.model_validate(_service(request).update_user(session, username, changes, by.username))
+    _changed(request, "users.changed", username=username, action="updated")
+    return user
 
 
 @users_router.delete("/users/{username}", status_code=204, response_class=Response)
 def delete_user(request: Request, username: str, by: Principal = Depends(login_required)) -> Response:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            _service(request).delete_user(session, username, by.username)
-        except ServiceError as error:
-            raise _fail(error) from None
+    with _core(request) as session:
+        _service(request).delete_user(session, username, by.username)
     _changed(request, "users.changed", username=username, action="deleted")
     return Response(status_code=204)
 
 
 @users_router.get("/roles", response_model=list[RoleOut])
-def list_roles(request: Request) -> list[Any]:
-    with _kernel(request).databases.session("core", readonly=True) as session:
-        return _service(request).list_roles(session)
+def list_roles(request: Request) -> list[RoleOut]:
+    with _core(request, readonly=True) as session:
+        return [RoleOut.model_validate(r) for r in _service(request).list_roles(session)]
 
 
 @users_router.post("/roles", response_model=RoleOut, status_code=201)
-def create_role(request: Request, body: RoleCreate) -> Any:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            role = RoleOut.model_validate(_service(request).create_role(session, body.name, body.allowed_tabs))
-        except ServiceError as error:
-            raise _fail(error) from None
+def create_role(request: Request, body: RoleCreate) -> RoleOut:
+    with _core(request) as session:
+        role = RoleOut.model_validate(_service(request).create_role(session, body.name, body.allowed_tabs))
     _changed(request, "roles.changed", name=role.name, action="created")
     return role
 
 
 @users_router.get("/roles/{name}", response_model=RoleOut)
-def get_role(request: Request, name: str) -> Any:
-    with _kernel(request).databases.session("core", readonly=True) as session:
-        try:
-            return _service(request).get_role(session, name)
-        except ServiceError as error:
-            raise _fail(error) from None
+def get_role(request: Request, name: str) -> RoleOut:
+    with _core(request, readonly=True) as session:
+        return RoleOut.model_validate(_service(request).get_role(session, name))
 
 
 @users_router.patch("/roles/{name}", response_model=RoleOut)
-def update_role(request: Request, name: str, body: RoleUpdate) -> Any:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            role = RoleOut.model_validate(_service(request).update_role(session, name, body.allowed_tabs))
-        except ServiceError as error:
-            raise _fail(error) from None
+def update_role(request: Request, name: str, body: RoleUpdate) -> RoleOut:
+    with _core(request) as session:
+        role = RoleOut.model_validate(_service(request).update_role(session, name, body.allowed_tabs))
     _changed(request, "roles.changed", name=name, action="updated")
     return role
 
 
 @users_router.delete("/roles/{name}", status_code=204, response_class=Response)
 def delete_role(request: Request, name: str) -> Response:
-    with _kernel(request).databases.session("core") as session:
-        try:
-            _service(request).delete_role(session, name)
-        except ServiceError as error:
-            raise _fail(error) from None
+    with _core(request) as session:
+        _service(request).delete_role(session, name)
     _changed(request, "roles.changed", name=name, action="deleted")
     return Response(status_code=204)
 
