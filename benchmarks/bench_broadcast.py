@@ -31,7 +31,6 @@ import gc
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,8 @@ AIM_KIB_PER_CONNECTION = 50.0
 ROOM = "bench"
 HOST = "127.0.0.1"
 
+from _harness import free_port  # noqa: E402 - after the sys.path set-up above
+
 
 def raise_fd_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -62,12 +63,6 @@ def rss_kib() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # ------------------------------------------------------------------------------ server

@@ -36,22 +36,14 @@ def build_kernel(
     settings = settings or load_settings()
     kernel = Kernel(settings, extra_plugins=extra_plugins, discover_installed=discover_installed)
     kernel.load_plugins()
-    kernel.token_service = TokenService(  # type: ignore[attr-defined]
+    kernel.token_service = TokenService(
         settings.resolve_secret(),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         minutes=settings.access_token_minutes,
     )
-    kernel.authenticator = Authenticator(kernel, kernel.token_service)  # type: ignore[attr-defined]
+    kernel.authenticator = Authenticator(kernel, kernel.token_service)
     return kernel
-
-
-def _hub_disconnect(kernel: Kernel) -> Any:
-    def disconnect(username: str) -> None:
-        if kernel.hub is not None:
-            kernel.hub.disconnect_user_threadsafe(username)
-
-    return disconnect
 
 
 _SECURITY_HEADERS = [
@@ -186,7 +178,6 @@ def create_app(
         upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
     if upgrade:
         _migrations.upgrade(kernel)
-    kernel.hub_disconnect = _hub_disconnect(kernel)  # type: ignore[attr-defined]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -233,7 +224,7 @@ def create_app(
         from ._realtime import Hub
 
         kernel.hub = Hub(
-            authenticate=kernel.authenticator.authenticate,  # type: ignore[attr-defined]
+            authenticate=kernel.authenticator.authenticate,
             redis_url=settings.redis_url,
             cors_origins=settings.cors_origins,
             redis_prefix=settings.redis_prefix,
@@ -243,9 +234,8 @@ def create_app(
     from ._core.api import health_router
 
     app.include_router(health_router, prefix="/api")
-    for prefix, router in kernel.routers:
-        owner = kernel.router_owners.get(id(router), "")
-        guard = [Depends(_plugin_running(owner))] if owner and owner != "core" else []
+    for owner, prefix, router in kernel.routers:
+        guard = [Depends(_plugin_running(owner))] if owner != "core" else []
         app.include_router(router, prefix=prefix, dependencies=guard)
 
     for plugin in kernel.plugins.enabled():

@@ -147,12 +147,10 @@ class Authenticator:
         principal = Principal(user_id, username, role, frozenset(tabs), version)
         return _CachedUser(principal, revoked)
 
-    def load_sync(self, user_id: int) -> _CachedUser:
-        cached = self._cache.get(user_id)
-        if cached is None or time.monotonic() - cached.loaded > self.ttl:
-            cached = self._load(user_id)
-            with self._lock:
-                self._cache[user_id] = cached
+    def _reload(self, user_id: int) -> _CachedUser:
+        cached = self._load(user_id)
+        with self._lock:
+            self._cache[user_id] = cached
         return cached
 
     async def authenticate(self, token: str | None) -> Principal | None:
@@ -168,7 +166,7 @@ class Authenticator:
             return None
         cached = self._cache.get(user_id)
         if cached is None or time.monotonic() - cached.loaded > self.ttl:
-            cached = await run_in_threadpool(self.load_sync, user_id)
+            cached = await run_in_threadpool(self._reload, user_id)
         principal = cached.principal
         if principal is None or principal.token_version != claims.get("ver"):
             return None

@@ -77,12 +77,15 @@ class Kernel:
         self.services = ServiceRegistry()
         self.tabs: list[Tab] = []
         self.tables: dict[str, Tables] = {}
-        self.routers: list[tuple[str, APIRouter]] = []
-        self.router_owners: dict[int, str] = {}
+        #: (owner plugin, URL prefix, router) for every router to mount.
+        self.routers: list[tuple[str, str, APIRouter]] = []
         self.device_handlers: dict[str, list[tuple[str, Any]]] = {}
         self.plugin_settings: dict[str, Any] = {}
         self.jobs = JobRunner(self)
         self.hub: Any = None
+        #: Set by ``build_kernel`` once the signing secret is known.
+        self.token_service: Any = None
+        self.authenticator: Any = None
         core = plugin_from_module("core", "rm365_core._core.plugin")
         core.manifest.title = "Kernel"
         from ._version import CORE_API_VERSION
@@ -157,8 +160,7 @@ class Kernel:
             )
         prefix = plugin.mount if plugin.mount is not None else f"/api/v1/{name}"
         for router in routers:
-            self.routers.append((prefix, router))
-            self.router_owners[id(router)] = name
+            self.routers.append((name, prefix, router))
         for event, handler in handlers.items():
             self.device_handlers.setdefault(event, []).append((name, handler))
         for job in jobs:
@@ -167,8 +169,7 @@ class Kernel:
     def _withdraw(self, plugin: Plugin) -> None:
         """Take back all that ``_accept`` took in from ``plugin`` (quarantined after loading)."""
         name = plugin.name
-        routers = {id(r) for r in self._as_list(plugin.contributions.get("register_routes"))}
-        self.routers = [(prefix, r) for prefix, r in self.routers if id(r) not in routers]
+        self.routers = [entry for entry in self.routers if entry[0] != name]
         self.tabs = [tab for tab in self.tabs if tab.plugin != name]
         self.tables.pop(name, None)
         self.plugin_settings.pop(name, None)

@@ -281,12 +281,7 @@ class PluginManager:
                 continue
             self._load_one(plugin, kernel)
         problems = [p for p in self.plugins.values() if p.state in (FAILED, MISSING_DEPENDENCY, INCOMPATIBLE)]
-        for plugin in problems:
-            log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
-        if kernel.settings.strict_plugins and problems:
-            raise PluginError(
-                "strict plugin mode: " + "; ".join(f"{p.name} is {p.state} ({p.error})" for p in problems)
-            )
+        self._report(problems, kernel)
 
     def _load_one(self, plugin: Plugin, kernel: Any) -> None:
         try:
@@ -321,6 +316,16 @@ class PluginManager:
             self._fail(plugin, f"registration failed: {type(exc).__name__}: {exc}", exc)
             return
         plugin.state = ENABLED
+
+    @staticmethod
+    def _report(problems: list[Plugin], kernel: Any) -> None:
+        """Log each plugin in trouble; in strict mode, stop with all of them."""
+        for plugin in problems:
+            log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
+        if problems and kernel is not None and kernel.settings.strict_plugins:
+            raise PluginError(
+                "strict plugin mode: " + "; ".join(f"{p.name} is {p.state} ({p.error})" for p in problems)
+            )
 
     def _fail(self, plugin: Plugin, message: str, exc: BaseException) -> None:
         plugin.state, plugin.error = FAILED, message
@@ -362,9 +367,7 @@ class PluginManager:
             kernel._withdraw(plugin)
             plugin.module = None
             plugin.contributions.clear()
-            log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
-            if kernel.settings.strict_plugins:
-                raise PluginError(f"strict plugin mode: {plugin.name} is {plugin.state} ({plugin.error})")
+            self._report([plugin], kernel)
 
     def call_each(self, hook: str, *, reverse: bool = False, isolate: bool = False, **kwargs: Any) -> None:
         """Call ``hook`` on every enabled plugin in dependency order (or reverse).
@@ -380,6 +383,4 @@ class PluginManager:
                 self.call_plugin(plugin, hook, **kwargs)
             except Exception as exc:  # noqa: BLE001 - quarantined, reported
                 self._fail(plugin, f"{hook} failed: {type(exc).__name__}: {exc}", exc)
-                log.warning("plugin %s is %s: %s", plugin.name, plugin.state, plugin.error)
-                if kwargs.get("kernel") is not None and kwargs["kernel"].settings.strict_plugins:
-                    raise PluginError(f"strict plugin mode: {plugin.name} is {plugin.state} ({plugin.error})") from exc
+                self._report([plugin], kwargs.get("kernel"))

@@ -68,16 +68,12 @@ class UserService:
         user.token_version += 1
         session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id).values(revoked=True))
         self.kernel.authenticator.invalidate(user.id)
-        if self.kernel.hub is not None:
+        hub = self.kernel.hub
+        if hub is not None:
             # Close the user's realtime connections once the change is durable, so a
             # reconnect cannot slip in with the old token before the commit.
             username = user.username
-            event.listen(
-                session,
-                "after_commit",
-                lambda _session: self.kernel.hub_disconnect(username),
-                once=True,
-            )
+            event.listen(session, "after_commit", lambda _session: hub.disconnect_user_threadsafe(username), once=True)
 
     # -- roles ----------------------------------------------------------------------
     def seed_roles(self, session: Session) -> None:
