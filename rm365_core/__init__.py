@@ -1,22 +1,31 @@
 """RM365 Toolbox kernel: the public API for plugins. Everything not exported here is private."""
 
 from ._auth import login_required, public, require_tab
-from ._db import database_metadata, make_base
+from ._db import database_metadata, emit_on_commit, make_base
 from ._deps import db_session, get_kernel, service
+from ._errors import DomainError
 from ._jobs import Job
 from ._kernel import Kernel, Tables
 from ._migrations import run_migrations
+from ._pagination import MAX_PAGE, MAX_SIZE, Page, PageParams, page_params, paginate
 from ._plugins import PluginManifest
 from ._principal import Principal
 from ._settings import PluginSettings, plugin_settings_config
 from ._tabs import Tab
+from ._types import UTCDateTime, utcnow
 from ._version import CORE_API_VERSION
 from .hookspecs import hookimpl, hookspec
 
 __all__ = [
     "CORE_API_VERSION",
+    "MAX_PAGE",
+    "MAX_SIZE",
+    "DomainError",
     "Job",
     "Kernel",
+    "Page",
+    "PageParams",
+    "UTCDateTime",
     "PluginManifest",
     "PluginSettings",
     "Principal",
@@ -24,14 +33,18 @@ __all__ = [
     "Tables",
     "database_metadata",
     "db_session",
+    "emit_on_commit",
     "get_kernel",
     "hookimpl",
     "hookspec",
     "login_required",
     "make_base",
+    "page_params",
+    "paginate",
     "plugin_settings_config",
     "public",
     "require_tab",
     "run_migrations",
     "service",
+    "utcnow",
 ]

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import _migrations
 from ._auth import Authenticator, TokenService
+from ._errors import DomainError
 from ._kernel import Kernel
 from ._plugins import Plugin
 from ._settings import Settings, load_settings
@@ -137,6 +138,10 @@ def _plugin_running(name: str) -> Any:
 
 
 def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

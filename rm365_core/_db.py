@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,6 +47,42 @@ def make_base(database: str) -> type[DeclarativeBase]:
     Base.metadata = metadata
     Base.__doc__ = f"Models stored in the logical database {database!r}."
     return Base
+
+
+_EVENTS_KEY = "rm365_events"
+_EMIT_KEY = "rm365_emit"
+
+
+def emit_on_commit(session: Session, event: str, data: Any, room: str | list[str] | None = None) -> None:
+    """Queue a realtime event that is sent once ``session``'s transaction commits, and never
+    if it rolls back. Services call this next to the change it announces::
+
+        emit_on_commit(session, "inventory.changed", {"sku": sku}, room="inventory")
+
+    The database registry flushes the queue after the commit; a session made elsewhere
+    (no registry) drops it on commit, like a site without a realtime hub."""
+    session.info.setdefault(_EVENTS_KEY, []).append((event, data, room))
+
+
+def _after_commit(session: Session) -> None:
+    events = session.info.pop(_EVENTS_KEY, None)
+    emit: Callable[..., None] | None = session.info.get(_EMIT_KEY)
+    if events and emit is not None:
+        for event, data, room in events:
+            emit(event, data, room=room)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_EVENTS_KEY, None)
+
+
+event.listen(Session, "after_commit", _after_commit)
+def _after_soft_rollback(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the whole transaction, not a savepoint, was rolled back
+        _after_rollback(session)
+
+
+event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -100,6 +136,8 @@ class Databases:
         self._makers: dict[tuple[str, bool], sessionmaker[Session]] = {}
         self._lock = threading.Lock()
         self.names: set[str] = {"core"}
+        #: Where ``emit_on_commit`` events go after a commit (the kernel's ``emit``).
+        self.emit: Callable[..., None] | None = None
 
     def declare(self, name: str) -> None:
         """Make a logical database known (plugins declare theirs in their manifest)."""
@@ -119,6 +157,10 @@ class Databases:
                 self._engines[name] = _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
             return self._engines[name]
 
+    def _emit(self, event: str, data: Any, room: str | list[str] | None = None) -> None:
+        if self.emit is not None:
+            self.emit(event, data, room=room)
+
     def is_sqlite(self, name: str) -> bool:
         return self.engine(name).dialect.name == "sqlite"
 
@@ -129,7 +171,7 @@ class Databases:
             engine = self.engine(name)
             if readonly and engine.dialect.name == "sqlite":
                 engine = engine.execution_options(sqlite_begin="DEFERRED")  # type: ignore[assignment]
-            maker = sessionmaker(bind=engine, expire_on_commit=False)
+            maker = sessionmaker(bind=engine, expire_on_commit=False, info={_EMIT_KEY: self._emit})
             self._makers[key] = maker
         return maker
 

@@ -101,8 +101,18 @@ class JobRunner:
             run.finished_at = datetime.now(UTC)
             self.kernel.emit("job.progress", run.as_dict(), room=self._room(run))
 
-    def start(self, job: Job, **kwargs: Any) -> JobRun:
-        """Run a job in a background thread and return its run record at once."""
+    def get(self, name: str) -> Job:
+        """The registered job ``"<plugin>.<job name>"``; LookupError when there is none."""
+        job = self.jobs.get(name)
+        if job is None:
+            raise LookupError(f"no job {name!r} is registered (is its plugin enabled?)")
+        return job
+
+    def start(self, job: Job | str, **kwargs: Any) -> JobRun:
+        """Queue a run of a job (``"plugin.job"`` or the ``Job``) and return its record at once.
+        ``kwargs`` must be JSON-serialisable: they travel to whichever worker runs the job."""
+        if isinstance(job, str):
+            job = self.get(job)
         run = JobRun(id=uuid.uuid4().hex, name=job.name, tab=job.tab or "system")
         with self._lock:
             self.runs[run.id] = run

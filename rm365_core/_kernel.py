@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 from sqlalchemy import MetaData
 
-from ._db import Databases
+from ._db import Databases, emit_on_commit
 from ._jobs import Job, JobRunner
 from ._plugins import Plugin, PluginManager, discover, plugin_from_module
 from ._settings import PluginSettings, Settings, SettingsError
@@ -74,6 +74,7 @@ class Kernel:
     ) -> None:
         self.settings = settings
         self.databases = Databases(settings)
+        self.databases.emit = self.emit
         self.services = ServiceRegistry()
         self.tabs: list[Tab] = []
         self.tables: dict[str, Tables] = {}
@@ -206,6 +207,10 @@ class Kernel:
     def settings_for(self, plugin: str) -> Any:
         """A plugin's settings instance (from its ``register_settings``)."""
         return self.plugin_settings.get(plugin)
+
+    def emit_on_commit(self, session: Any, event: str, data: Any, room: str | list[str] | None = None) -> None:
+        """Send ``event`` once ``session`` commits, never if it rolls back (see ``emit_on_commit``)."""
+        emit_on_commit(session, event, data, room=room)
 
     def emit(self, event: str, data: Any, room: str | list[str] | None = None) -> None:
         """Broadcast a server event to a realtime room, or to several (each connection gets

@@ -19,17 +19,14 @@ from .._auth import (
     validate_password_strength,
     verify_password,
 )
+from .._errors import DomainError
 from .models import LoginFailure, RefreshToken, RevokedAccessToken, Role, User
 
 SEED_ROLES: dict[str, list[str]] = {ADMIN_ROLE: ["*"], "manager": [], "user": []}
 
 
-class ServiceError(Exception):
-    """A refused request; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers
+#: The kernel's own refusals are the one platform error type.
+ServiceError = DomainError
 
 
 def _now() -> datetime:
