@@ -3,19 +3,16 @@ tab, call the service, shape the answer. Every rule lives in the service."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rm365_core import Principal, get_kernel, require_tab
 
 from .demand import DEMAND_STATUSES, STOCK_STATUSES, demand_service
-from .errors import InventoryError, ItemNotFound
+from .errors import Invalid, InventoryError, ItemNotFound
 from .queries import ItemQueries
 from .schemas import AdjustmentCreate, ItemCreate, ItemPatch
 from .service import SOURCES, StockService
@@ -23,22 +20,7 @@ from .service import SOURCES, StockService
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-class _InventoryRoute(APIRoute):
-    """Turns the service's refusals into 4xx answers with their message (and details)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except InventoryError as exc:
-                return JSONResponse({"detail": exc.detail()}, status_code=exc.status)
-
-        return run
-
-
-router = APIRouter(route_class=_InventoryRoute, tags=["inventory"])
+router = APIRouter(tags=["inventory"])
 
 Manager = Annotated[Principal, Depends(require_tab("inventory.management"))]
 Adjuster = Annotated[Principal, Depends(require_tab("inventory.adjustments"))]
@@ -65,7 +47,7 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
         value = value[2:]
     value = value.strip().strip('"')
     if not value.isdigit():
-        raise HTTPException(400, 'If-Match must hold the item version you edited, e.g. "3"')
+        raise InventoryError('If-Match must hold the item version you edited, e.g. "3"', field="If-Match")
     return int(value)
 
 
@@ -143,14 +125,14 @@ async def import_items(
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise HTTPException(422, "send the CSV file in the form field 'file'")
+            raise Invalid("send the CSV file in the form field 'file'", field="file")
         data = await upload.read(MAX_IMPORT_BYTES + 1)
     else:
         data = await request.body()
     if len(data) > MAX_IMPORT_BYTES:
-        raise HTTPException(413, f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        raise InventoryError(413, f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB", field="file")
     if not data.strip():
-        raise HTTPException(422, "the file is empty")
+        raise Invalid("the file is empty", field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -1,22 +1,13 @@
-"""Errors of the inventory rules; the API turns each into its HTTP status with a clear detail."""
+"""Refusals of the inventory rules: :class:`rm365_core.DomainError` subclasses, each with its
+HTTP status. The kernel answers them as ``{"detail": message, **fields}``."""
 
 from __future__ import annotations
 
-from typing import Any
+from rm365_core import DomainError
 
 
-class InventoryError(Exception):
-    """A request the inventory rules refuse. ``extra`` goes into the answer next to the message."""
-
-    status = 400
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.extra = extra
-
-    def detail(self) -> Any:
-        return {"message": self.message, **self.extra} if self.extra else self.message
+class InventoryError(DomainError):
+    """A request the inventory rules refuse (400 unless a subclass says otherwise)."""
 
 
 class ItemNotFound(InventoryError, LookupError):
@@ -24,6 +15,8 @@ class ItemNotFound(InventoryError, LookupError):
 
 
 class Invalid(InventoryError, ValueError):
+    """Bad input; ``field`` (or ``row`` and ``column``) names where it is."""
+
     status = 422
 
 
@@ -32,11 +25,11 @@ class Conflict(InventoryError):
 
 
 class InsufficientStock(Conflict):
-    """Not enough stock: ``extra`` holds the per-location breakdown; nothing was changed."""
+    """Not enough stock: the fields hold the per-location breakdown; nothing was changed."""
 
 
 class VersionMismatch(InventoryError):
-    """The item changed since the caller read it: ``extra["item"]`` is the current item."""
+    """The item changed since the caller read it: ``fields["item"]`` is the current item."""
 
     status = 412
 

@@ -742,7 +742,7 @@ class StockService:
             except (Invalid, ItemNotFound, InsufficientStock) as exc:
                 answer.update(status="error", message=exc.message)
                 if isinstance(exc, InsufficientStock):
-                    answer["stock"] = exc.extra.get("stock")
+                    answer["stock"] = exc.fields.get("stock")
             else:
                 if result["duplicate"]:
                     answer.update(status="duplicate", message=f"already applied as adjustment {result['id']}")

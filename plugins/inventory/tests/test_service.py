@@ -80,7 +80,7 @@ def test_the_service_raises_clear_errors(site, inv):
         stock.adjust("VITC-60", 2, "Pick/Pack", user="magento")
     with pytest.raises(Invalid):
         stock.adjust("VITC-60", 1, "Pick/Pack", user="magento", source="carrier-pigeon")
-    assert short.value.extra["stock"]["shelf_lt1"] == 1
+    assert short.value.fields["stock"]["shelf_lt1"] == 1
 
 
 def test_returns_go_back_through_the_service(site, inv):

@@ -172,9 +172,9 @@ export async function mount(element, ctx) {
     } catch (err) {
       if (err.status && err.status !== 0) pending = null; // the server answered: a retry is a new request
       if (sound.checked) beep('error');
-      if (err.status === 409 && err.detail?.stock) {
-        const d = err.detail;
-        showResult('error', h('b', {}, d.message), stockTable(d.stock, { short: d.location !== 'auto' ? d.location : null }));
+      if (err.status === 409 && err.body?.stock) {
+        const d = err.body;
+        showResult('error', h('b', {}, d.detail), stockTable(d.stock, { short: d.location !== 'auto' ? d.location : null }));
       } else if (err.status === 404) {
         showResult('error', h('b', {}, `Unknown code “${value}”`), h('div', {}, 'Check the label, or create the item in Management.'));
       } else if (err.status === 0) {

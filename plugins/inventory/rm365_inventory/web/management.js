@@ -365,8 +365,8 @@ export async function mount(element, ctx) {
       updateItem(item);
       flash(item.sku, col.id);
     } catch (err) {
-      if (err.status === 412 && err.detail?.item) {
-        updateItem(err.detail.item);
+      if (err.status === 412 && err.body?.item) {
+        updateItem(err.body.item);
         flash(sku, col.id, 'inv-conflict');
         // Name what was typed: it is no longer on screen, and the user may want to enter it again.
         toast(`${sku} was changed by someone else meanwhile; your edit (${col.label}: ${raw === '' ? 'empty' : raw}) was not saved. The current value is shown.`, 'error');
@@ -580,7 +580,7 @@ export async function mount(element, ctx) {
       toast(`${sku} deleted`, 'success');
       load();
     } catch (err) {
-      if (err.status === 412 && err.detail?.item) updateItem(err.detail.item);
+      if (err.status === 412 && err.body?.item) updateItem(err.body.item);
       toast(err, 'error');
     }
   }
