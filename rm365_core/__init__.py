@@ -10,7 +10,10 @@ from ._migrations import run_migrations
 from ._pagination import MAX_PAGE, MAX_SIZE, Page, PageParams, page_params, paginate
 from ._plugins import PluginManifest
 from ._principal import Principal
-from ._settings import PluginSettings, plugin_settings_config
+from ._realtime import Hub
+from ._realtime_intents import RealtimeError
+from ._realtime_rooms import Intent, RoomPolicy
+from ._settings import PluginSettings, SettingsError, plugin_settings_config
 from ._tabs import Tab
 from ._types import UTCDateTime, utcnow
 from ._version import CORE_API_VERSION
@@ -21,6 +24,8 @@ __all__ = [
     "MAX_PAGE",
     "MAX_SIZE",
     "DomainError",
+    "Hub",
+    "Intent",
     "Job",
     "Kernel",
     "Page",
@@ -29,6 +34,9 @@ __all__ = [
     "PluginManifest",
     "PluginSettings",
     "Principal",
+    "RealtimeError",
+    "RoomPolicy",
+    "SettingsError",
     "Tab",
     "Tables",
     "database_metadata",

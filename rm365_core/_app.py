@@ -225,16 +225,8 @@ def create_app(
         )
     _error_handlers(app)
 
-    if realtime:  # before mounting: a plugin failing here is withdrawn with its routes
-        from ._realtime import Hub
-
-        kernel.hub = Hub(
-            authenticate=kernel.authenticator.authenticate,
-            redis_url=settings.redis_url,
-            cors_origins=settings.cors_origins,
-            redis_prefix=settings.redis_prefix,
-        )
-        kernel.plugins.register_each("register_realtime", kernel, hub=kernel.hub)
+    if realtime:
+        kernel.create_hub()
 
     from ._core.api import health_router
 

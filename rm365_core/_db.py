@@ -59,29 +59,40 @@ def emit_on_commit(session: Session, event: str, data: Any, room: str | list[str
 
         emit_on_commit(session, "inventory.changed", {"sku": sku}, room="inventory")
 
+    An event queued inside a savepoint (``session.begin_nested()``) is dropped when that
+    savepoint rolls back; the events queued outside it are still sent at the commit.
     The database registry flushes the queue after the commit; a session made elsewhere
     (no registry) drops it on commit, like a site without a realtime hub."""
-    session.info.setdefault(_EVENTS_KEY, []).append((event, data, room))
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_EVENTS_KEY, []).append((transaction, event, data, room))
 
 
 def _after_commit(session: Session) -> None:
     events = session.info.pop(_EVENTS_KEY, None)
     emit: Callable[..., None] | None = session.info.get(_EMIT_KEY)
     if events and emit is not None:
-        for event, data, room in events:
-            emit(event, data, room=room)
+        for _transaction, event_name, data, room in events:
+            emit(event_name, data, room=room)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_EVENTS_KEY, None)
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the whole transaction was rolled back
+        session.info.pop(_EVENTS_KEY, None)
+        return
+    events = session.info.get(_EVENTS_KEY)
+    if events:  # a savepoint: only what was queued inside it goes
+        events[:] = [entry for entry in events if not _within(entry[0], previous)]
 
 
 event.listen(Session, "after_commit", _after_commit)
-def _after_soft_rollback(session: Session, previous: Any) -> None:
-    if previous.parent is None:  # the whole transaction, not a savepoint, was rolled back
-        _after_rollback(session)
-
-
 event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
@@ -138,6 +149,8 @@ class Databases:
         self.names: set[str] = {"core"}
         #: Where ``emit_on_commit`` events go after a commit (the kernel's ``emit``).
         self.emit: Callable[..., None] | None = None
+        #: Put in every session's ``info`` (the kernel's listeners find their callbacks there).
+        self.session_info: dict[str, Any] = {}
 
     def declare(self, name: str) -> None:
         """Make a logical database known (plugins declare theirs in their manifest)."""
@@ -171,7 +184,7 @@ class Databases:
             engine = self.engine(name)
             if readonly and engine.dialect.name == "sqlite":
                 engine = engine.execution_options(sqlite_begin="DEFERRED")  # type: ignore[assignment]
-            maker = sessionmaker(bind=engine, expire_on_commit=False, info={_EMIT_KEY: self._emit})
+            maker = sessionmaker(bind=engine, expire_on_commit=False, info={**self.session_info, _EMIT_KEY: self._emit})
             self._makers[key] = maker
         return maker
 

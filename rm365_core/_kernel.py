@@ -6,17 +6,25 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from sqlalchemy import MetaData
 
 from ._db import Databases, emit_on_commit
 from ._jobs import Job, JobRunner
 from ._plugins import Plugin, PluginManager, discover, plugin_from_module
+from ._realtime_access import ACCESS_KEY, RealtimeSettings
+from ._realtime_rooms import Intent, RoomPolicy
+from ._route_guards import unguarded
 from ._settings import PluginSettings, Settings, SettingsError
 from ._tabs import Tab
+
+if TYPE_CHECKING:
+    from ._auth import Authenticator, TokenService
+    from ._realtime import Hub
 
 log = logging.getLogger("rm365")
 
@@ -75,18 +83,23 @@ class Kernel:
         self.settings = settings
         self.databases = Databases(settings)
         self.databases.emit = self.emit
+        self.databases.session_info[ACCESS_KEY] = self._access_changed
         self.services = ServiceRegistry()
         self.tabs: list[Tab] = []
         self.tables: dict[str, Tables] = {}
         #: (owner plugin, URL prefix, router) for every router to mount.
         self.routers: list[tuple[str, str, APIRouter]] = []
         self.device_handlers: dict[str, list[tuple[str, Any]]] = {}
+        #: (owner plugin, policy) and {event: (owner plugin, intent)} for the realtime hub.
+        self.room_policies: list[tuple[str, RoomPolicy]] = []
+        self.intents: dict[str, tuple[str, Intent]] = {}
         self.plugin_settings: dict[str, Any] = {}
         self.jobs = JobRunner(self)
-        self.hub: Any = None
+        #: Set by ``create_hub`` when the app serves realtime (None in the CLI).
+        self.hub: Hub | None = None
         #: Set by ``build_kernel`` once the signing secret is known.
-        self.token_service: Any = None
-        self.authenticator: Any = None
+        self.token_service: TokenService | None = None
+        self.authenticator: Authenticator | None = None
         core = plugin_from_module("core", "rm365_core._core.plugin")
         core.manifest.title = "Kernel"
         from ._version import CORE_API_VERSION
@@ -115,14 +128,7 @@ class Kernel:
         if settings_cls is not None:
             if not (isinstance(settings_cls, type) and issubclass(settings_cls, PluginSettings)):
                 raise TypeError("register_settings must return a PluginSettings subclass")
-            try:
-                self.plugin_settings[name] = settings_cls()
-            except ValidationError as exc:
-                prefix = settings_cls.model_config.get("env_prefix", "")
-                problems = "; ".join(
-                    f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-                )
-                raise SettingsError(problems) from None
+            self.plugin_settings[name] = load_section(settings_cls, settings_cls.model_config.get("env_prefix", ""))
         tables = self._as_tables(plugin, c.get("register_tables"))
         tabs = self._as_list(c.get("register_tabs"))
         for tab in tabs:
@@ -131,9 +137,16 @@ class Kernel:
             if any(t.id == tab.id for t in self.tabs):
                 raise ValueError(f"tab {tab.id!r} is already registered")
         routers = self._as_list(c.get("register_routes"))
+        prefix = plugin.mount if plugin.mount is not None else f"/api/v1/{name}"
         for router in routers:
             if not isinstance(router, APIRouter):
                 raise TypeError("register_routes must return APIRouter objects")
+            # Checked here, not only by this repository's tests: a plugin written elsewhere
+            # cannot ship a route that skips the tab check.
+            problems = unguarded(router.routes, prefix)
+            if problems:
+                raise PermissionError("; ".join(problems))
+        policies, intents = self._as_realtime(c.get("register_realtime"))
         services = c.get("register_services") or {}
         if not isinstance(services, dict):
             raise TypeError("register_services must return a {name: service} dict")
@@ -159,7 +172,8 @@ class Kernel:
             self.tabs.append(
                 Tab(**{**tab.__dict__, "plugin": name})  # remember the owner
             )
-        prefix = plugin.mount if plugin.mount is not None else f"/api/v1/{name}"
+        self.room_policies += [(name, policy) for policy in policies]
+        self.intents.update({intent.event: (name, intent) for intent in intents})
         for router in routers:
             self.routers.append((name, prefix, router))
         for event, handler in handlers.items():
@@ -175,6 +189,8 @@ class Kernel:
         self.tables.pop(name, None)
         self.plugin_settings.pop(name, None)
         self.services.withdraw(name)
+        self.room_policies = [(owner, policy) for owner, policy in self.room_policies if owner != name]
+        self.intents = {event: entry for event, entry in self.intents.items() if entry[0] != name}
         for handlers in self.device_handlers.values():
             handlers[:] = [(owner, handler) for owner, handler in handlers if owner != name]
         self.jobs.jobs = {key: job for key, job in self.jobs.jobs.items() if job.owner != name}
@@ -186,6 +202,21 @@ class Kernel:
         if isinstance(value, list | tuple):
             return list(value)
         return [value]
+
+    def _as_realtime(self, value: Any) -> tuple[list[RoomPolicy], list[Intent]]:
+        policies: list[RoomPolicy] = []
+        intents: list[Intent] = []
+        for item in self._as_list(value):
+            if isinstance(item, RoomPolicy):
+                policies.append(item)
+            elif isinstance(item, Intent):
+                if item.event in self.intents or any(other.event == item.event for other in intents):
+                    owner = self.intents[item.event][0] if item.event in self.intents else "this plugin"
+                    raise ValueError(f"realtime event {item.event!r} is already handled by {owner}")
+                intents.append(item)
+            else:
+                raise TypeError(f"register_realtime returned {type(item).__name__}, not RoomPolicy or Intent")
+        return policies, intents
 
     @staticmethod
     def _as_tables(plugin: Plugin, value: Any) -> Tables | None:
@@ -217,3 +248,43 @@ class Kernel:
         it once). Works from async code and from sync routes and jobs; a no-op without a hub."""
         if self.hub is not None:
             self.hub.emit(event, data, room=room)
+
+    # -- realtime -------------------------------------------------------------------
+    def create_hub(self) -> Hub:
+        """The realtime hub of this site with every enabled plugin's rooms and intents."""
+        from ._realtime import Hub
+
+        if self.authenticator is None:
+            raise RuntimeError("the kernel has no authenticator yet (use build_kernel)")
+        limits = load_section(RealtimeSettings, "RM365_REALTIME_")
+        hub = Hub(
+            authenticate=self.authenticator.authenticate,
+            redis_url=self.settings.redis_url,
+            cors_origins=self.settings.cors_origins,
+            redis_prefix=self.settings.redis_prefix,
+            limits=limits,
+            forget_user=self.authenticator.invalidate,
+        )
+        for _owner, policy in self.room_policies:
+            hub.rooms.add(policy)
+        for _owner, intent in self.intents.values():
+            hub.add_intent(intent)
+        self.hub = hub
+        return hub
+
+    def _access_changed(self, user_ids: set[int] | None) -> None:
+        # After a commit that changed users, roles or revoked tokens: open connections are
+        # checked again on every worker (rooms left, revoked or expired ones closed).
+        if self.hub is not None:
+            self.hub.recheck_access_threadsafe(user_ids)
+
+
+def load_section(cls: type[BaseSettings], prefix: str) -> Any:
+    """Read a settings section; bad values raise ``SettingsError`` naming the variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(problems) from None

@@ -344,31 +344,6 @@ class PluginManager:
         """Enabled plugins in dependency order."""
         return [p for p in _order(self.plugins) if p.state == ENABLED]
 
-    def register_each(self, hook: str, kernel: Any, **kwargs: Any) -> None:
-        """Call a registration hook that runs after loading (``register_realtime``) on every
-        enabled plugin. One that raises is quarantined like at loading: failed, everything it
-        registered withdrawn, and so are the plugins that require it."""
-        for plugin in self.enabled():
-            missing = self._missing_requirement(plugin)
-            if missing is not None:
-                plugin.state, plugin.error = MISSING_DEPENDENCY, missing
-            else:
-                # The hub can take back what a plugin registered before it raised.
-                hub: Any = kwargs.get("hub")
-                snapshot = hub.snapshot() if hasattr(hub, "snapshot") else None
-                try:
-                    self.call_plugin(plugin, hook, kernel=kernel, **kwargs)
-                    continue
-                except Exception as exc:  # noqa: BLE001 - quarantined, reported
-                    if snapshot is not None:
-                        hub.restore(snapshot)
-                    self._fail(plugin, f"registration failed: {type(exc).__name__}: {exc}", exc)
-            self.pm.unregister(plugin.module)
-            kernel._withdraw(plugin)
-            plugin.module = None
-            plugin.contributions.clear()
-            self._report([plugin], kernel)
-
     def call_each(self, hook: str, *, reverse: bool = False, isolate: bool = False, **kwargs: Any) -> None:
         """Call ``hook`` on every enabled plugin in dependency order (or reverse).
 

@@ -9,6 +9,10 @@ Fixtures:
     migrated and started. ``site.client_with_tabs("inventory")`` is a logged-in client.
 ``rm365_database_url``
     the database URL a test site uses (a fresh PostgreSQL schema per site, or None for SQLite).
+
+Helpers: ``assert_routes_guarded(app)`` fails naming every route that skips the tab check;
+``live_server(asgi_app(site.app))`` serves a site (API and realtime hub) on a free port;
+``RealtimeTestClient`` is a blocking Socket.IO client that records what it receives.
 """
 
 from __future__ import annotations
@@ -22,7 +26,22 @@ from typing import Any
 
 import pytest
 
+from ._app import asgi_app
+from ._realtime_testing import RealtimeConnectionRefused, RealtimeTestClient, live_server
+from ._route_guards import unguarded
 from ._settings import Settings
+
+__all__ = [
+    "RealtimeConnectionRefused",
+    "RealtimeTestClient",
+    "Site",
+    "asgi_app",
+    "assert_routes_guarded",
+    "live_server",
+    "postgres_url",
+    "redis_url",
+    "require_service",
+]
 
 PG_ENV = "RM365_TEST_DATABASE_URL"
 REDIS_ENV = "RM365_TEST_REDIS_URL"
@@ -45,6 +64,19 @@ def require_service(name: str, value: str | None, env: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (CI must not skip it)")
     pytest.skip(message)
+
+
+def assert_routes_guarded(app: Any) -> None:
+    """Fail, naming each one, when a route of ``app`` declares no tab (``require_tab``,
+    ``login_required`` or ``public``) or is a plain Starlette route that skips the check.
+    Static file mounts and the OpenAPI page are exempt."""
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
+
+    allow = {p for p in (app.openapi_url, app.docs_url, app.swagger_ui_oauth2_redirect_url) if p}
+    allow |= {r.path for r in app.routes if isinstance(r, Mount) and isinstance(r.app, StaticFiles)}
+    problems = unguarded(app.routes, allow=allow)
+    assert not problems, "routes that skip the tab check:\n  " + "\n  ".join(problems)
 
 
 class FreshSchema:

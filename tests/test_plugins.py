@@ -145,20 +145,30 @@ def test_plugin_raising_in_a_registration_hook_contributes_nothing(rm365_site):
     assert_site_serves(site)
 
 
-def test_plugin_raising_in_register_realtime_is_failed_and_the_site_serves(rm365_site):
+def test_plugin_declaring_an_intent_without_a_tab_is_failed_and_nothing_of_it_is_on_the_hub(rm365_site):
     site = rm365_site(plugins=[], extra=pick("broken_realtime", "good"), discover=False)
 
     row = plugin_states(site)["broken_realtime"]
     assert row["state"] == "failed"
-    assert "cannot add handlers" in row["error"]
+    assert "broken_realtime.poke" in row["error"] and "must declare the tab" in row["error"]
     assert site.admin_client().get("/api/v1/broken_realtime/ping").status_code == 404
     assert "broken_realtime" not in all_tab_ids(site)
     hub = site.kernel.hub
-    assert "broken_realtime.poke" not in hub._handlers
+    assert "broken_realtime.poke" not in hub.intents
     assert "broken_realtime.poke" not in hub.sio.handlers.get("/", {})
-    assert all(prefix != "broken_realtime" for prefix, _check in hub._policies)
+    assert all(policy.prefix != "broken_realtime" for policy in hub.rooms.policies)
     assert site.client_with_tabs("good").get("/api/v1/good/notes").status_code == 200
     assert_site_serves(site)
+
+
+def test_register_realtime_returns_its_rooms_and_intents_like_every_registration_hook(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("good"), discover=False)
+
+    contributions = site.kernel.plugins.plugins["good"].contributions["register_realtime"]
+
+    assert [(type(item).__name__, item.event, item.tab) for item in contributions] == [("Intent", "good.ping", "good")]
+    assert site.kernel.intents["good.ping"][0] == "good"
+    assert site.kernel.hub.intents["good.ping"].tab == "good"
 
 
 def test_plugins_requiring_one_that_fails_in_register_realtime_are_withdrawn(rm365_site):
@@ -409,7 +419,7 @@ def test_rm365_plugins_leaves_out_every_contribution_of_a_disabled_plugin(
     assert "good" not in kernel.tables  # no table ...
     assert "good_notes" not in inspect(kernel.databases.engine("samples")).get_table_names()
     assert not [job for job in kernel.jobs.jobs.values() if job.owner == "good"]  # no job
-    assert "good.ping" not in kernel.hub._handlers  # no realtime handler
+    assert "good.ping" not in kernel.hub.intents  # no realtime intent
     assert kernel.plugins.plugins["good"].module is None  # its code never ran
 
 
@@ -427,7 +437,7 @@ def test_rm365_plugins_enables_the_named_plugin_with_everything_it_brings(
     assert site.admin_client().get("/api/v1/consumer/greeting").status_code == 404
     assert "good_notes" in inspect(site.kernel.databases.engine("samples")).get_table_names()
     assert [job.name for job in site.kernel.jobs.jobs.values() if job.owner == "good"] == ["count-notes"]
-    assert "good.ping" in site.kernel.hub._handlers
+    assert "good.ping" in site.kernel.hub.intents
 
 
 def test_every_sample_is_listed_in_the_catalog():

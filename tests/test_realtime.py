@@ -19,13 +19,9 @@ import httpx
 import pytest
 import socketio
 
-from rm365_core._principal import Principal
-from rm365_core._realtime import Hub, RealtimeError, presence_color
-from rm365_core._realtime_testing import (
-    RealtimeConnectionRefused,
-    RealtimeTestClient,
-    live_server,
-)
+from rm365_core import Hub, Principal, RealtimeError
+from rm365_core._realtime_presence import presence_color
+from rm365_core.testing import RealtimeConnectionRefused, RealtimeTestClient, live_server
 
 PRINCIPALS = {
     "alice-token": Principal(1, "alice", "staff", frozenset({"inventory"})),
@@ -107,7 +103,7 @@ def register_inventory_intent(hub: Hub) -> None:
                  room=f"inventory:item:{data['sku']}")
         return {"ok": True, "applied": delta}
 
-    hub.on("inventory:adjust", adjust)
+    hub.on("inventory:adjust", adjust, tab="inventory")
 
 
 @pytest.fixture
@@ -459,7 +455,7 @@ def test_stale_presence_expires_and_comes_back_on_ping(serve, clients):
 
 def test_presence_broadcast_is_capped(serve, clients):
     hub, url = serve()
-    hub.MAX_PRESENCE_USERS = 2
+    hub.presence_state.MAX_USERS = 2
     room = "inventory"
     people = [clients(url, "alice-token") for _ in range(4)]
     for person in people:
@@ -583,10 +579,10 @@ def test_async_and_failing_intents(serve, clients):
 
         Intent.model_validate(data)
 
-    hub.on("test:echo", echo)
-    hub.on("test:none", none)
-    hub.on("test:crash", crash)
-    hub.on("test:model", model)
+    hub.on("test:echo", echo, tab="inventory")
+    hub.on("test:none", none, tab="inventory")
+    hub.on("test:crash", crash, tab="inventory")
+    hub.on("test:model", model, tab="inventory")
     alice = clients(url, "alice-token")
     assert alice.emit("test:echo", [1, 2]) == {"you": "alice", "sid": alice.sid, "data": [1, 2]}
     assert alice.emit("test:none", None) == {"ok": True}
@@ -601,10 +597,20 @@ def test_on_refuses_reserved_and_duplicate_events():
     for name in ("join", "leave", "connect", "disconnect", "presence", "presence:update",
                  "presence:ping", "*", "", "Bad Name"):
         with pytest.raises(ValueError):
-            hub.on(name, lambda p, d, s: None)
-    hub.on("labels:print", lambda p, d, s: None)
+            hub.on(name, lambda p, d, s: None, tab="labels")
+    hub.on("labels:print", lambda p, d, s: None, tab="labels")
     with pytest.raises(ValueError):
-        hub.on("labels:print", lambda p, d, s: None)
+        hub.on("labels:print", lambda p, d, s: None, tab="labels")
+
+
+@pytest.mark.parametrize("tab", [None, "", "*", "Not A Tab"])
+def test_an_intent_must_declare_the_tab_its_callers_need(tab):
+    hub = Hub(authenticate=authenticate)
+    with pytest.raises(ValueError, match="must declare the tab"):
+        hub.on("labels:print", lambda p, d, s: None, tab=tab)
+    with pytest.raises(TypeError):
+        hub.on("labels:print", lambda p, d, s: None)  # type: ignore[call-arg]
+    assert "labels:print" not in hub.intents
 
 
 def test_spoofed_connect_and_disconnect_events_are_ignored(serve, clients):

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute, APIWebSocketRoute
-from starlette.routing import Mount, Route
+from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from rm365_core import public
-from rm365_core._auth import TabRequirement
 from rm365_core._plugins import STATES
+from rm365_core._route_guards import endpoints as walk
+from rm365_core.testing import assert_routes_guarded
 
 SAMPLES = Path(__file__).parent / "samples"
 if str(SAMPLES) not in sys.path:
@@ -30,64 +27,9 @@ if str(SAMPLES) not in sys.path:
 
 from sample_catalog import pick  # noqa: E402
 
-try:  # FastAPI >= 0.165 keeps included routers whole; this walks their effective routes.
-    from fastapi.routing import iter_route_contexts
-except ImportError:  # older FastAPI copied every route into app.routes
-    iter_route_contexts = None
 
-
-@dataclass
-class Endpoint:
-    """One route of the app as the server sees it: full path, methods and dependency tree."""
-
-    path: str
-    methods: list[str]
-    kind: str  # "api", "websocket", "route" (plain Starlette), "mount"
-    route: Any  # the effective route (has .dependant for FastAPI routes, .app for mounts)
-
-    @property
-    def declaration(self) -> str | None:
-        """``tab``, ``login``, ``public`` or None (undeclared)."""
-        dependant = getattr(self.route, "dependant", None)
-        calls = list(_calls(dependant)) if dependant is not None else []
-        requirements = [call for call in calls if isinstance(call, TabRequirement)]
-        if any(requirement.tab for requirement in requirements):
-            return "tab"
-        if requirements:
-            return "login"
-        endpoint = getattr(self.route, "endpoint", None)
-        if any(call is public for call in calls) or getattr(endpoint, "__rm365_public__", False):
-            return "public"
-        return None
-
-
-def _calls(dependant: Any) -> Iterator[Any]:
-    for dependency in dependant.dependencies:
-        yield dependency.call
-        yield from _calls(dependency)
-
-
-def endpoints(app: Any) -> list[Endpoint]:
-    routes = (
-        [(rc.original_route, rc) for rc in iter_route_contexts(app.routes)]
-        if iter_route_contexts is not None
-        else [(route, route) for route in app.routes]
-    )
-    found = []
-    for original, effective in routes:
-        if isinstance(original, APIRoute):
-            kind = "api"
-        elif isinstance(original, APIWebSocketRoute):
-            kind = "websocket"
-        elif isinstance(original, Mount):
-            kind = "mount"
-        elif isinstance(original, Route):
-            kind = "route"
-        else:
-            kind = type(original).__name__
-        methods = sorted(set(getattr(effective, "methods", None) or []) - {"HEAD"})
-        found.append(Endpoint(effective.path, methods, kind, effective))
-    return found
+def endpoints(app: Any) -> list[Any]:
+    return walk(app.routes)
 
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
@@ -134,12 +76,34 @@ def test_every_route_declares_who_may_call_it(full_site):
     assert plain == [], "plain Starlette routes bypass FastAPI dependencies: use an APIRouter"
 
 
-def test_a_route_without_a_declaration_is_caught(rm365_site):
-    site = rm365_site(plugins=[], extra=pick("undeclared"), discover=False)
+def test_every_route_of_the_full_site_passes_the_test_kits_guard_check(full_site):
+    assert_routes_guarded(full_site.app)
 
-    undeclared = [e.path for e in endpoints(site.app) if e.kind == "api" and e.declaration is None]
 
-    assert undeclared == ["/api/v1/undeclared/open"]
+def test_a_plugin_with_an_undeclared_route_is_quarantined_naming_the_route(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("unguarded"), discover=False)
+
+    row = site.kernel.plugins.plugins["unguarded"]
+
+    assert row.state == "failed"
+    assert "GET /api/v1/unguarded/reports/open declares no tab" in row.error
+    assert "/fine" not in row.error
+    assert site.admin_client().get("/api/v1/unguarded/fine").status_code == 404  # nothing mounted
+    assert "unguarded" not in {tab.id for tab in site.kernel.tabs}
+
+
+def test_the_test_kit_names_an_unguarded_route_of_an_app(rm365_site):
+    site = rm365_site(plugins=[], discover=False)
+    stray = APIRouter()
+
+    @stray.get("/stray")
+    def stray_route() -> dict:
+        return {}
+
+    site.app.include_router(stray, prefix="/api/v1/x")
+
+    with pytest.raises(AssertionError, match="GET /api/v1/x/stray declares no tab"):
+        assert_routes_guarded(site.app)
 
 
 def test_routes_with_a_tab_answer_401_without_token_and_403_without_the_tab(full_site):

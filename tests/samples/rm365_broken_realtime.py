@@ -1,12 +1,10 @@
-"""Raises in register_realtime, a registration hook that runs once the hub exists."""
+"""Declares a realtime intent without the tab its callers need: refused at registration."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
-from rm365_core import Tab, hookimpl, require_tab
+from rm365_core import Intent, RoomPolicy, Tab, hookimpl, require_tab
 
 router = APIRouter(dependencies=[Depends(require_tab("broken_realtime"))])
 
@@ -27,8 +25,9 @@ def register_tabs() -> list[Tab]:
 
 
 @hookimpl
-def register_realtime(hub: Any) -> None:
-    # Registers a handler and a policy first, then fails: the hub must take both back.
-    hub.on("broken_realtime.poke", lambda principal, data, sid: None)
-    hub.add_room_policy("broken_realtime", lambda principal, room: False)
-    raise RuntimeError("broken_realtime: cannot add handlers")
+def register_realtime() -> list[RoomPolicy | Intent]:
+    # A policy first, then an intent anyone could send: nothing of it may reach the hub.
+    return [
+        RoomPolicy("broken_realtime", lambda principal, room: False),
+        Intent("broken_realtime.poke", tab="", handler=lambda principal, data, sid: None),
+    ]

@@ -11,7 +11,6 @@ WORKING = {
     "alpha": "rm365_sample_alpha.plugin",  # after = ["omega", "later"]
     "omega": "rm365_sample_omega",
     "drift": "rm365_sample_drift.plugin",  # models and migration disagree
-    "undeclared": "rm365_sample_undeclared",  # a route with no tab declared
 }
 
 BROKEN = {
@@ -21,6 +20,7 @@ BROKEN = {
     "misspelled": "rm365_broken_misspelled",  # implements register_tab (no such hook)
     "bad_argument": "rm365_broken_hook_argument",  # asks for an argument the hook lacks
     "boom": "rm365_broken_request",  # a route raising at request time
+    "unguarded": "rm365_broken_unguarded",  # a route with no tab declared
     "broken_manifest": "rm365_broken_manifest.plugin",  # unknown key in plugin.toml
     "needs_missing": "rm365_sample_needs_missing.plugin",  # requires not_installed
     "needs_broken": "rm365_sample_needs_broken.plugin",  # requires broken_import

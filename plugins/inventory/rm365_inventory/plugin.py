@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rm365_core import Tab, hookimpl
+from rm365_core import RoomPolicy, Tab, hookimpl
 
 from .models import Base
 from .settings import InventorySettings
@@ -64,10 +64,10 @@ def register_services(kernel: Any) -> dict[str, Any]:
 
 
 @hookimpl
-def register_realtime(hub: Any) -> None:
-    from .realtime import register
+def register_realtime() -> list[RoomPolicy]:
+    from .realtime import room_policies
 
-    register(hub)
+    return room_policies()
 
 
 @hookimpl

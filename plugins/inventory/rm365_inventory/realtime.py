@@ -9,9 +9,7 @@ hub); the plugin registers no client event, so nothing a browser sends is relaye
 
 from __future__ import annotations
 
-from typing import Any
-
-from rm365_core import Principal
+from rm365_core import Principal, RoomPolicy
 
 ROOM_PREFIXES = ("inventory", "inventory.management", "inventory.adjustments")
 
@@ -22,6 +20,5 @@ def _only_plain_rooms(principal: Principal, room: str) -> bool:
     return ":" not in room
 
 
-def register(hub: Any) -> None:
-    for prefix in ROOM_PREFIXES:
-        hub.add_room_policy(prefix, _only_plain_rooms)
+def room_policies() -> list[RoomPolicy]:
+    return [RoomPolicy(prefix, _only_plain_rooms) for prefix in ROOM_PREFIXES]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm365_core import Job, Tab, db_session, hookimpl, require_tab
+from rm365_core import Intent, Job, Tab, db_session, hookimpl, require_tab
 
 from .models import Base, Note
 
@@ -62,5 +62,5 @@ def register_jobs() -> list[Job]:
 
 
 @hookimpl
-def register_realtime(hub: Any) -> None:
-    hub.on("good.ping", lambda principal, data, sid: {"ok": True})
+def register_realtime() -> list[Intent]:
+    return [Intent("good.ping", tab="good", handler=lambda principal, data, sid: {"ok": True})]

@@ -1,1 +1,1 @@
-"""Requires broken_realtime, which fails only after loading: it must be withdrawn too."""
+"""Requires broken_realtime, which fails in register_realtime: it must not be enabled."""

@@ -1,4 +1,4 @@
-"""Loads and registers fine; its requirement fails later, in register_realtime."""
+"""Loads and registers fine; its requirement fails in register_realtime."""
 
 from __future__ import annotations
 
