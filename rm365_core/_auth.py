@@ -62,11 +62,17 @@ class TokenService:
         self.issuer, self.audience = issuer, audience
         self.lifetime = timedelta(minutes=minutes)
 
-    def issue(self, user_id: int, username: str, token_version: int) -> tuple[str, datetime]:
+    def issue(
+        self, user_id: int, username: str, token_version: int, *, uid: str, family: str | None = None
+    ) -> tuple[str, datetime]:
+        """A signed access token. ``uid`` is the user's never-reused identifier (checked on
+        every request); ``family`` names the login (its refresh tokens) for logout."""
         now = datetime.now(UTC)
         expires = now + self.lifetime
         claims = {
             "sub": str(user_id),
+            "uid": uid,
+            "fam": family,
             "name": username,
             "ver": token_version,
             "iat": now,
@@ -87,7 +93,7 @@ class TokenService:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud", "uid"]},
             )
         except jwt.PyJWTError:
             return None
@@ -97,10 +103,11 @@ class TokenService:
 
 
 class _CachedUser:
-    __slots__ = ("principal", "revoked", "loaded")
+    __slots__ = ("principal", "uid", "revoked", "loaded")
 
-    def __init__(self, principal: Principal | None, revoked: frozenset[str]) -> None:
+    def __init__(self, principal: Principal | None, revoked: frozenset[str], uid: str = "") -> None:
         self.principal = principal
+        self.uid = uid
         self.revoked = revoked
         self.loaded = time.monotonic()
 
@@ -128,7 +135,15 @@ class Authenticator:
 
         with self.kernel.databases.session("core", readonly=True) as session:
             row = session.execute(
-                select(User.username, User.role, User.allowed_tabs, User.active, User.token_version, Role.allowed_tabs)
+                select(
+                    User.username,
+                    User.role,
+                    User.allowed_tabs,
+                    User.active,
+                    User.token_version,
+                    Role.allowed_tabs,
+                    User.uid,
+                )
                 .join(Role, Role.name == User.role)
                 .where(User.id == user_id)
             ).first()
@@ -142,10 +157,10 @@ class Authenticator:
                     )
                 )
             )
-        username, role, own_tabs, _active, version, role_tabs = row
+        username, role, own_tabs, _active, version, role_tabs, uid = row
         tabs = {ALL_TABS} if role == ADMIN_ROLE else set(role_tabs or []) | set(own_tabs or [])
         principal = Principal(user_id, username, role, frozenset(tabs), version)
-        return _CachedUser(principal, revoked)
+        return _CachedUser(principal, revoked, uid)
 
     def _reload(self, user_id: int) -> _CachedUser:
         cached = self._load(user_id)
@@ -170,6 +185,8 @@ class Authenticator:
         principal = cached.principal
         if principal is None or principal.token_version != claims.get("ver"):
             return None
+        if not cached.uid or not secrets.compare_digest(str(claims["uid"]), cached.uid):
+            return None  # the id now belongs to someone else (SQLite reuses ids)
         if claims["jti"] in cached.revoked:
             return None
         return principal
@@ -178,7 +195,11 @@ class Authenticator:
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def _unauthorized(message: str = "not authenticated: log in and send the access token") -> HTTPException:
+UNAUTHENTICATED = "not authenticated: log in and send the access token"
+INVALID_TOKEN = "the access token is invalid, expired or revoked"  # noqa: S105 - a message
+
+
+def _unauthorized(message: str = UNAUTHENTICATED) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -193,14 +214,14 @@ class TabRequirement:
         return f"require_tab({', '.join(map(repr, self.tabs))})" if self.tabs else "login_required"
 
     async def __call__(self, request: Request, token: str | None = Depends(oauth2_scheme)) -> Principal:
-        authenticator: Authenticator = request.app.state.kernel.authenticator
-        principal = await authenticator.authenticate(token)
+        checked = getattr(request.state, "rm365_principal", None)  # by the guard, before the body
+        if checked is not None and token is not None and checked[0] == token:
+            principal = checked[1]
+        else:
+            authenticator: Authenticator = request.app.state.kernel.authenticator
+            principal = await authenticator.authenticate(token)
         if principal is None:
-            raise _unauthorized(
-                "not authenticated: log in and send the access token"
-                if token is None
-                else "the access token is invalid, expired or revoked"
-            )
+            raise _unauthorized(UNAUTHENTICATED if token is None else INVALID_TOKEN)
         if self.tabs and not any(principal.has_tab(tab) for tab in self.tabs):
             needed = " or ".join(repr(tab) for tab in self.tabs)
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"you do not have the tab {needed}")

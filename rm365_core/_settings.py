@@ -58,8 +58,18 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     jwt_issuer: str = "rm365"
     jwt_audience: str = "rm365"
+    #: Login throttling (see ``_core/throttle.py``): attempts per account and address before
+    #: the growing delay, the delay's start and cap, the per-address ceiling and its window.
     login_max_failures: int = Field(default=5, ge=1)
+    login_delay_seconds: float = Field(default=2.0, gt=0, le=3600)
+    login_max_delay_seconds: float = Field(default=120.0, gt=0, le=86400)
+    login_address_max_failures: int = Field(default=100, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    #: Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    #: None by default: without it every client is the address it connects from.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Largest request body (bytes) a route takes unless it declares more with ``body_limit``.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
     auth_cache_seconds: float = Field(default=1.0, ge=0)
     auto_upgrade: bool | None = None
     #: Threads per worker for sync routes and database work. Few threads queue fairly;
@@ -103,6 +113,22 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / f'{name}.sqlite3').resolve()}"
 
     @property
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        import ipaddress
+
+        proxies = _split_csv(value)
+        if isinstance(proxies, list):
+            for entry in proxies:
+                if entry == "*":
+                    raise ValueError("'*' would let any client choose its own address: list the proxies")
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return proxies
+
     def embedded(self) -> bool:
         """True when every database is a local SQLite file (the default single-machine mode)."""
         return self.database_url is None or self.database_url.startswith("sqlite")

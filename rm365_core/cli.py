@@ -38,7 +38,7 @@ def _ensure_admin(kernel: Any, username: str, password: str, *, reset: bool) -> 
     service = UserService(kernel)
     with kernel.databases.session("core") as session:
         service.seed_roles(session)
-        existing = session.scalar(select(User).where(User.username == username))
+        existing = session.scalar(select(User).where(User.username == username.lower()))
         if existing is None:
             service.create_admin(session, username, password)
             return True

@@ -28,7 +28,7 @@ from .schemas import (
     UserOut,
     UserUpdate,
 )
-from .service import ServiceError, UserService
+from .service import DomainError, UserService
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 users_router = APIRouter(tags=["users"], dependencies=[Depends(require_tab("usermanagement"))])
@@ -45,20 +45,27 @@ def _service(request: Request) -> UserService:
     return UserService(request.app.state.kernel)
 
 
-def _fail(error: ServiceError) -> HTTPException:
-    return HTTPException(error.status, error.message, headers=error.headers)
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or what a proxy in RM365_TRUSTED_PROXIES reported."""
 
 
-def _tokens(request: Request, service: UserService, session: Any, user: User, refresh: str) -> TokenResponse:
+#: Token answers must never be kept by a browser or a proxy.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _tokens(
+    request: Request, response: Response, service: UserService, session: Any, user: User, refresh: tuple[str, str]
+) -> TokenResponse:
     kernel = _kernel(request)
-    access, _expires = kernel.token_service.issue(user.id, user.username, user.token_version)
+    token, family = refresh
+    access, _expires = kernel.token_service.issue(
+        user.id, user.username, user.token_version, uid=user.uid, family=family
+    )
+    response.headers.update(_NO_STORE)
     return TokenResponse(
         access_token=access,
-        refresh_token=refresh,
+        refresh_token=token,
         expires_in=int(kernel.token_service.lifetime.total_seconds()),
         role=user.role,
         allowed_tabs=service.effective_tabs(session, user),
@@ -74,9 +81,11 @@ async def _login_body(request: Request) -> LoginRequest:
             return LoginRequest(username=str(form.get("username", "")), password=str(form.get("password", "")))
         return LoginRequest.model_validate(await request.json())
     except ValidationError as exc:
-        raise HTTPException(422, [{"loc": ["body", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]) from None
+        errors = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors)
+        raise DomainError(422, where, errors=errors) from None
     except ValueError:
-        raise HTTPException(422, "the body must be JSON {username, password}") from None
+        raise DomainError(422, "the body must be JSON {username, password}", field="body") from None
 
 
 @auth_router.post(
@@ -93,36 +102,29 @@ async def _login_body(request: Request) -> LoginRequest:
         }
     },
 )
-def login(request: Request, body: LoginRequest = Depends(_login_body)) -> TokenResponse:
-    """Log in with a username and password; answers an access and a refresh token."""
+def login(request: Request, response: Response, body: LoginRequest = Depends(_login_body)) -> TokenResponse:
+    """Log in with a username (case-insensitive) and password; answers an access and a
+    refresh token. Throttled per account and address (429 with ``Retry-After``)."""
     service = _service(request)
     kernel = _kernel(request)
     with kernel.databases.session("core") as session:
-        try:
-            user = service.login(session, body.username, body.password, _client(request))
-        except ServiceError as error:
-            raise _fail(error) from None
+        user = service.login(session, body.username, body.password, _client(request))
         if user is None:
-            session.commit()  # keep the recorded failure
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "invalid username or password",
-                headers={"WWW-Authenticate": "Bearer"},
+                headers={"WWW-Authenticate": "Bearer", **_NO_STORE},
             )
-        refresh = service.issue_refresh(session, user)
-        return _tokens(request, service, session, user, refresh)
+        return _tokens(request, response, service, session, user, service.issue_refresh(session, user))
 
 
 @auth_router.post("/refresh", response_model=TokenResponse, dependencies=[Depends(public)])
-def refresh(request: Request, body: RefreshRequest) -> TokenResponse:
+def refresh(request: Request, response: Response, body: RefreshRequest) -> TokenResponse:
     """Swap a refresh token for a new pair; the old refresh token stops working."""
     service = _service(request)
     with _kernel(request).databases.session("core") as session:
-        try:
-            user, new_refresh = service.rotate_refresh(session, body.refresh_token)
-        except ServiceError as error:
-            raise _fail(error) from None
-        return _tokens(request, service, session, user, new_refresh)
+        user, token, family = service.rotate_refresh(session, body.refresh_token)
+        return _tokens(request, response, service, session, user, (token, family))
 
 
 @auth_router.post("/logout", status_code=204, response_class=Response)
@@ -131,7 +133,8 @@ def logout(
     body: LogoutRequest | None = None,
     user: Principal = Depends(login_required),
 ) -> Response:
-    """Revoke this access token and the refresh token's whole login."""
+    """Log out: this access token and every refresh token of its login stop working
+    (a body is optional; a ``refresh_token`` sent in it ends that token's login too)."""
     kernel = _kernel(request)
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     claims = kernel.token_service.decode(token) or {}
@@ -140,7 +143,12 @@ def logout(
     expires = datetime.fromtimestamp(claims.get("exp", 0), UTC)
     with kernel.databases.session("core") as session:
         _service(request).logout(
-            session, user.user_id, claims.get("jti", ""), expires, body.refresh_token if body else None
+            session,
+            user.user_id,
+            claims.get("jti", ""),
+            expires,
+            body.refresh_token if body else None,
+            family=claims.get("fam"),
         )
     return Response(status_code=204)
 
@@ -174,10 +182,7 @@ async def tabs(
 def _core(request: Request, *, readonly: bool = False) -> Iterator[Any]:
     """A session on the core database; a refused request becomes its HTTP answer."""
     with _kernel(request).databases.session("core", readonly=readonly) as session:
-        try:
-            yield session
-        except ServiceError as error:
-            raise _fail(error) from None
+        yield session
 
 
 def _changed(request: Request, event: str, **data: Any) -> None:
@@ -192,9 +197,9 @@ def list_users(request: Request) -> list[UserOut]:
 
 
 @users_router.post("/users", response_model=UserOut, status_code=201)
-def create_user(request: Request, body: UserCreate) -> UserOut:
+def create_user(request: Request, body: UserCreate, by: Principal = Depends(login_required)) -> UserOut:
     with _core(request) as session:
-        user = UserOut.model_validate(_service(request).create_user(session, **body.model_dump()))
+        user = UserOut.model_validate(_service(request).create_user(session, **body.model_dump(), actor=by))
     _changed(request, "users.changed", username=user.username, action="created")
     return user
 
@@ -209,7 +214,7 @@ def get_user(request: Request, username: str) -> UserOut:
 def update_user(request: Request, username: str, body: UserUpdate, by: Principal = Depends(login_required)) -> UserOut:
     changes = body.model_dump(exclude_unset=True)
     with _core(request) as session:
-        user = UserOut.model_validate(_service(request).update_user(session, username, changes, by.username))
+        user = UserOut.model_validate(_service(request).update_user(session, username, changes, by.username, by))
     _changed(request, "users.changed", username=username, action="updated")
     return user
 
@@ -217,7 +222,7 @@ def update_user(request: Request, username: str, body: UserUpdate, by: Principal
 @users_router.delete("/users/{username}", status_code=204, response_class=Response)
 def delete_user(request: Request, username: str, by: Principal = Depends(login_required)) -> Response:
     with _core(request) as session:
-        _service(request).delete_user(session, username, by.username)
+        _service(request).delete_user(session, username, by.username, by)
     _changed(request, "users.changed", username=username, action="deleted")
     return Response(status_code=204)
 
@@ -229,9 +234,9 @@ def list_roles(request: Request) -> list[RoleOut]:
 
 
 @users_router.post("/roles", response_model=RoleOut, status_code=201)
-def create_role(request: Request, body: RoleCreate) -> RoleOut:
+def create_role(request: Request, body: RoleCreate, by: Principal = Depends(login_required)) -> RoleOut:
     with _core(request) as session:
-        role = RoleOut.model_validate(_service(request).create_role(session, body.name, body.allowed_tabs))
+        role = RoleOut.model_validate(_service(request).create_role(session, body.name, body.allowed_tabs, by))
     _changed(request, "roles.changed", name=role.name, action="created")
     return role
 
@@ -243,17 +248,17 @@ def get_role(request: Request, name: str) -> RoleOut:
 
 
 @users_router.patch("/roles/{name}", response_model=RoleOut)
-def update_role(request: Request, name: str, body: RoleUpdate) -> RoleOut:
+def update_role(request: Request, name: str, body: RoleUpdate, by: Principal = Depends(login_required)) -> RoleOut:
     with _core(request) as session:
-        role = RoleOut.model_validate(_service(request).update_role(session, name, body.allowed_tabs))
+        role = RoleOut.model_validate(_service(request).update_role(session, name, body.allowed_tabs, by))
     _changed(request, "roles.changed", name=name, action="updated")
     return role
 
 
 @users_router.delete("/roles/{name}", status_code=204, response_class=Response)
-def delete_role(request: Request, name: str) -> Response:
+def delete_role(request: Request, name: str, by: Principal = Depends(login_required)) -> Response:
     with _core(request) as session:
-        _service(request).delete_role(session, name)
+        _service(request).delete_role(session, name, by)
     _changed(request, "roles.changed", name=name, action="deleted")
     return Response(status_code=204)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .._db import database_metadata
+from .._types import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -20,13 +22,17 @@ class Role(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     allowed_tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
 
 
 class User(Base):
     __tablename__ = "core_users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Random and never reused: access tokens name it, so a deleted user's token can never
+    #: belong to a later user who happens to get the same ``id`` (SQLite reuses ids).
+    uid: Mapped[str] = mapped_column(String(32), index=True, unique=True, default=lambda: secrets.token_hex(16))
+    #: Stored in lower case: usernames are case-insensitive.
     username: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(
@@ -35,11 +41,11 @@ class User(Base):
     allowed_tabs: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        UTCDateTime, default=utcnow, server_default=func.now(), onupdate=utcnow
     )
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class RefreshToken(Base):
@@ -51,10 +57,10 @@ class RefreshToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
     family: Mapped[str] = mapped_column(String(32), index=True)
     token_version: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
 
 
 class RevokedAccessToken(Base):
@@ -64,17 +70,20 @@ class RevokedAccessToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LoginFailure(Base):
-    """Failed logins per key (``user:<name>`` or ``client:<address>``) in the current window."""
+    """Login attempts not yet followed by a success, per key: ``u:<digest of name and address>``
+    (an account from one address) or ``a:<address>``. See ``_core/throttle.py``."""
 
     __tablename__ = "core_login_failures"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: No attempt for this key is checked before this time (the growing delay).
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Device(Base):
@@ -87,6 +96,6 @@ class Device(Base):
     site: Mapped[str] = mapped_column(String(150), default="")
     drivers: Mapped[list[str]] = mapped_column(JSON, default=list)
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    paired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
