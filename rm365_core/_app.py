@@ -192,7 +192,7 @@ def create_app(
         await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel, isolate=True)
         if kernel.hub is not None:
             await kernel.hub.startup()
-        kernel.jobs.start_periodic()
+        kernel.jobs.start_background()
         try:
             yield
         finally:

@@ -75,6 +75,26 @@ class Settings(BaseSettings):
     #: Threads per worker for sync routes and database work. Few threads queue fairly;
     #: many threads fight over the GIL and starve the event loop (long latency tails).
     threadpool_size: int = Field(default=8, ge=1, le=200)
+    #: The job queue: a redis:// URL or sqlite:///path (default: RM365_REDIS_URL when set,
+    #: else jobs.sqlite3 in the data folder). See docs/jobs.md.
+    jobs_url: str | None = None
+    #: Web processes also run jobs (threads in the server); 0 when `rm365 worker`s do.
+    jobs_in_web: bool = True
+    #: Jobs one process runs at once.
+    jobs_threads: int = Field(default=2, ge=1, le=64)
+    #: How often a process marks its running jobs alive; and after how long without that a
+    #: run counts as lost (its worker died) and is retried or failed.
+    jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=3600)
+    jobs_stale_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("jobs_url", mode="before")
+    @classmethod
+    def _parse_jobs_url(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            if not value.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+                raise ValueError("must be a redis://, rediss://, unix:// or sqlite:/// URL")
+            return value.strip()
+        return None if isinstance(value, str) else value
 
     @field_validator("plugins", mode="before")
     @classmethod

@@ -125,6 +125,20 @@ def _check_port_free(host: str, port: int) -> None:
             raise typer.Exit(1) from None
 
 
+@app.command()
+def worker(
+    threads: Annotated[int | None, typer.Option(min=1, help="Jobs run at once (default RM365_JOBS_THREADS).")] = None,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run background jobs from the site's queue (several workers may share one Redis)."""
+    import logging
+
+    from ._jobs_worker import run_worker
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_worker(_kernel(), threads)
+
+
 @app.command("plugins")
 def plugins_command() -> None:
     """List plugins with their version, state and error."""
@@ -235,7 +249,7 @@ def _safe_url(url: str) -> str:
 
 def _plugin_commands() -> None:
     """Let enabled plugins add ``rm365 <plugin> ...`` commands."""
-    if len(sys.argv) > 1 and sys.argv[1] in {"serve", "plugins", "db", "users", "doctor"}:
+    if len(sys.argv) > 1 and sys.argv[1] in {"serve", "worker", "plugins", "db", "users", "doctor"}:
         return
     try:
         from ._app import build_kernel

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from .._auth import login_required, public, require_tab
+from .._jobs_runs import JobRunOut
 from .._principal import Principal
 from .._tabs import tab_tree
 from .models import Device, User
@@ -278,13 +279,23 @@ def list_devices(request: Request) -> list[Device]:
         return list(session.scalars(select(Device).order_by(Device.name)))
 
 
-@system_router.get("/jobs/{run_id}")
-def job_status(request: Request, run_id: str) -> dict[str, Any]:
-    """The progress of a background job run."""
-    run = _kernel(request).jobs.runs.get(run_id)
+@tabs_router.get("/jobs/{run_id}", response_model=JobRunOut, tags=["jobs"])
+def job_status(
+    request: Request, run_id: str = Path(max_length=64), user: Principal = Depends(login_required)
+) -> JobRunOut:
+    """A background job run's state and progress, the same on every worker; needs the tab
+    of the job (``system`` for jobs that name none)."""
+    from .._errors import DomainError
+
+    jobs = _kernel(request).jobs
+    if not any(user.has_tab(tab) for tab in jobs.tabs()):
+        raise DomainError(403, "you do not have the tab of any job")
+    run = jobs.get_run(run_id)
     if run is None:
-        raise HTTPException(404, f"job run {run_id!r} not found")
-    return run.as_dict()
+        raise DomainError(404, f"job run {run_id!r} not found")
+    if not user.has_tab(run.tab):
+        raise DomainError(403, f"you do not have the tab {run.tab!r}")
+    return JobRunOut.model_validate(run.as_dict())
 
 
 @health_router.get("/health", dependencies=[Depends(public)])

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .._db import database_metadata
@@ -99,3 +111,37 @@ class Device(Base):
     paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JobRunRecord(Base):
+    """One run of a background job: state and progress that every web and job worker sees.
+
+    ``period`` is set on runs of periodic jobs: the unique (name, period) pair lets exactly
+    one process start each period's run. ``attempt`` guards every write of the process
+    running it, so a run taken over after a lost heartbeat is never overwritten by the old one.
+    """
+
+    __tablename__ = "core_job_runs"
+    __table_args__ = (
+        UniqueConstraint("name", "period", name="uq_core_job_runs_name_period"),
+        Index("ix_core_job_runs_state_heartbeat_at", "state", "heartbeat_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tab: Mapped[str] = mapped_column(String(150))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    period: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
