@@ -160,3 +160,35 @@ def test_unknown_body_fields_are_rejected_with_their_name(site):
     response = admin.post("/api/v1/users", json={"username": "bob", "password": "long enough", "is_admin": True})
     assert response.status_code == 422
     assert "is_admin" in str(response.json())
+
+
+# -- who may grant what ---------------------------------------------------------------
+def test_usermanagement_alone_cannot_grant_every_tab_or_the_admin_role(site):
+    manager = site.client_with_tabs("usermanagement")
+    me = manager.username
+    assert manager.patch(f"/api/v1/users/{me}", json={"allowed_tabs": ["*"]}).status_code == 403
+    assert manager.patch(f"/api/v1/users/{me}", json={"role": "admin"}).status_code == 403
+    made = manager.post("/api/v1/users", json={"username": "mate", "password": "long enough", "role": "admin"})
+    assert made.status_code == 403 and made.json()["field"] == "role"
+    assert manager.get("/api/v1/auth/me").json()["role"] == "user"
+
+
+def test_a_user_may_grant_only_tabs_they_hold(site):
+    manager = site.client_with_tabs("usermanagement", "stock.count")
+    ok = manager.post(
+        "/api/v1/users", json={"username": "bob", "password": "long enough", "allowed_tabs": ["stock.count"]}
+    )
+    assert ok.status_code == 201
+    refused = manager.patch("/api/v1/users/bob", json={"allowed_tabs": ["stock.count", "stock.audit"]})
+    assert refused.status_code == 403 and "stock.audit" in refused.json()["detail"]
+    assert manager.post("/api/v1/roles", json={"name": "auditors", "allowed_tabs": ["stock.audit"]}).status_code == 403
+    assert manager.patch("/api/v1/roles/user", json={"allowed_tabs": ["system"]}).status_code == 403
+
+
+def test_only_an_admin_may_change_or_delete_an_admin(site):
+    admin = site.admin_client()
+    manager = site.client_with_tabs("usermanagement")
+    boss = admin.get("/api/v1/auth/me").json()["username"]
+    assert manager.patch(f"/api/v1/users/{boss}", json={"password": "taken over!"}).status_code == 403
+    assert manager.delete(f"/api/v1/users/{boss}").status_code == 403
+    assert admin.post("/api/v1/users", json={"username": "boss2", "password": "long enough", "role": "admin"}).status_code == 201
