@@ -75,8 +75,7 @@ def serve(port: int, redis_url: str | None, prefix: str, ws: str, deflate: bool)
     import uvicorn
     from fastapi import FastAPI
 
-    from rm365_core._principal import Principal
-    from rm365_core._realtime import Hub
+    from rm365_core import Hub, Principal
 
     raise_fd_limit()
     tabs = frozenset({ROOM})

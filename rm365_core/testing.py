@@ -11,6 +11,7 @@ Fixtures:
     the database URL a test site uses (a fresh PostgreSQL schema per site, or None for SQLite).
 
 Helpers: ``assert_routes_guarded(app)`` fails naming every route that skips the tab check;
+``migration_drift(kernel, plugin)`` lists where a plugin's models and migrations disagree;
 ``live_server(asgi_app(site.app))`` serves a site (API and realtime hub) on a free port;
 ``RealtimeTestClient`` is a blocking Socket.IO client that records what it receives.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "asgi_app",
     "assert_routes_guarded",
     "live_server",
+    "migration_drift",
     "postgres_url",
     "redis_url",
     "require_service",
@@ -64,6 +66,13 @@ def require_service(name: str, value: str | None, env: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (CI must not skip it)")
     pytest.skip(message)
+
+
+def migration_drift(kernel: Any, plugin: str) -> list[Any]:
+    """What a plugin's models and its migrations disagree on (``[]`` when they agree)."""
+    from ._migrations import drift
+
+    return list(drift(kernel, plugin))
 
 
 def assert_routes_guarded(app: Any) -> None:

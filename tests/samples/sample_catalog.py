@@ -11,6 +11,7 @@ WORKING = {
     "alpha": "rm365_sample_alpha.plugin",  # after = ["omega", "later"]
     "omega": "rm365_sample_omega",
     "drift": "rm365_sample_drift.plugin",  # models and migration disagree
+    "conventions": "rm365_sample_conventions",  # DomainError, Page, an intent
 }
 
 BROKEN = {

@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from rm365_core._app import asgi_app
-from rm365_core._realtime_testing import live_server
+from rm365_core.testing import asgi_app, live_server
 
 BASE = "/api/v1/inventory"
 pytestmark = pytest.mark.slow

@@ -7,13 +7,13 @@ import pytest
 from rm365_inventory.demo import seed
 from rm365_inventory.settings import InventorySettings
 
-from rm365_core import _migrations
+from rm365_core.testing import migration_drift
 
 BASE = "/api/v1/inventory"
 
 
 def test_migrations_match_the_models(site):
-    assert _migrations.drift(site.kernel, "inventory") == []
+    assert migration_drift(site.kernel, "inventory") == []
 
 
 def inventory_routes(site):
@@ -108,7 +108,7 @@ def test_bad_settings_are_refused_naming_the_setting(monkeypatch, env, value):
 
 
 def test_a_bad_setting_stops_start_up_naming_the_variable(rm365_site, monkeypatch):
-    from rm365_core._settings import SettingsError
+    from rm365_core import SettingsError
 
     monkeypatch.setenv("RM365_INVENTORY_OVER_FACTOR", "0.5")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rm365_core._app import asgi_app
-from rm365_core._realtime_testing import RealtimeTestClient, live_server
+from rm365_core.testing import RealtimeTestClient, asgi_app, live_server
 
 BASE = "/api/v1/inventory"
 
