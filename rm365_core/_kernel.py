@@ -6,12 +6,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 from sqlalchemy import MetaData
+from sqlalchemy.orm import Session
 
 from ._db import Databases, emit_on_commit
 from ._jobs import Job, JobRunner
@@ -21,12 +22,15 @@ from ._realtime_rooms import Intent, RoomPolicy
 from ._route_guards import unguarded
 from ._settings import PluginSettings, Settings, SettingsError
 from ._tabs import Tab
+from .hookspecs import DeviceHandler
 
 if TYPE_CHECKING:
     from ._auth import Authenticator, TokenService
     from ._realtime import Hub
 
 log = logging.getLogger("rm365")
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 @dataclass
@@ -89,11 +93,11 @@ class Kernel:
         self.tables: dict[str, Tables] = {}
         #: (owner plugin, URL prefix, router) for every router to mount.
         self.routers: list[tuple[str, str, APIRouter]] = []
-        self.device_handlers: dict[str, list[tuple[str, Any]]] = {}
+        self.device_handlers: dict[str, list[tuple[str, DeviceHandler]]] = {}
         #: (owner plugin, policy) and {event: (owner plugin, intent)} for the realtime hub.
         self.room_policies: list[tuple[str, RoomPolicy]] = []
         self.intents: dict[str, tuple[str, Intent]] = {}
-        self.plugin_settings: dict[str, Any] = {}
+        self.plugin_settings: dict[str, PluginSettings] = {}
         self.jobs = JobRunner(self)
         #: Set by ``create_hub`` when the app serves realtime (None in the CLI).
         self.hub: Hub | None = None
@@ -235,11 +239,11 @@ class Kernel:
         return tables
 
     # -- helpers for plugins --------------------------------------------------------
-    def settings_for(self, plugin: str) -> Any:
+    def settings_for(self, plugin: str) -> Any:  # the plugin's own PluginSettings subclass
         """A plugin's settings instance (from its ``register_settings``)."""
         return self.plugin_settings.get(plugin)
 
-    def emit_on_commit(self, session: Any, event: str, data: Any, room: str | list[str] | None = None) -> None:
+    def emit_on_commit(self, session: Session, event: str, data: Any, room: str | list[str] | None = None) -> None:
         """Send ``event`` once ``session`` commits, never if it rolls back (see ``emit_on_commit``)."""
         emit_on_commit(session, event, data, room=room)
 
@@ -279,7 +283,7 @@ class Kernel:
             self.hub.recheck_access_threadsafe(user_ids)
 
 
-def load_section(cls: type[BaseSettings], prefix: str) -> Any:
+def load_section(cls: type[SettingsT], prefix: str) -> SettingsT:
     """Read a settings section; bad values raise ``SettingsError`` naming the variable."""
     try:
         return cls()

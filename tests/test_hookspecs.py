@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,38 @@ def test_hook_is_documented_with_an_example(name):
     doc = inspect.getdoc(hook_specs()[name]) or ""
     assert doc, f"hook {name} has no docstring"
     assert "Example" in doc, f"the docstring of hook {name} shows no example"
+
+
+@pytest.mark.parametrize("name", sorted(hook_specs()))
+def test_hook_says_when_it_runs_and_what_a_failure_does(name):
+    doc = inspect.getdoc(hook_specs()[name]) or ""
+    assert re.search(r"^Runs ", doc, re.MULTILINE), f"the docstring of hook {name} does not say when it runs"
+    assert "If it raises" in doc, f"the docstring of hook {name} does not say what a failure does"
+
+
+@pytest.mark.parametrize("name", sorted(hook_specs()))
+def test_hook_arguments_and_result_are_typed(name):
+    signature = inspect.signature(hook_specs()[name])
+    annotations = [p.annotation for p in signature.parameters.values()] + [signature.return_annotation]
+    assert inspect.Parameter.empty not in annotations, f"hook {name} has an untyped argument or result"
+    assert "Any" not in [str(a) for a in annotations[:-1]], f"hook {name} takes an argument typed Any"
+
+
+def test_hook_annotations_name_real_types():
+    """The names under TYPE_CHECKING resolve: an editor and mypy see the real types."""
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy import MetaData
+    from sqlalchemy.orm import DeclarativeBase
+
+    from rm365_core import Intent, Job, Kernel, PluginSettings, RoomPolicy, Tab, Tables
+
+    names = {**vars(hookspecs), "typer": typer, "APIRouter": APIRouter, "MetaData": MetaData,
+             "DeclarativeBase": DeclarativeBase, "Intent": Intent, "Job": Job, "Kernel": Kernel,
+             "PluginSettings": PluginSettings, "RoomPolicy": RoomPolicy, "Tab": Tab, "Tables": Tables}
+    for name, spec in hook_specs().items():
+        hints = typing.get_type_hints(spec, globalns=names)
+        assert hints["kernel"] is Kernel, name
 
 
 @pytest.mark.parametrize("name", sorted(hook_specs()))

@@ -76,6 +76,15 @@ export class Realtime {
       this.setStatus('offline');
       this.retryWithFreshToken();
     });
+    // The server took this connection out of a room (a tab was taken away): stop asking
+    // for it on reconnects; tabs listening for 'room:left' can tell the user.
+    socket.on('room:left', (payload) => {
+      const room = payload?.room;
+      if (typeof room === 'string') {
+        this.rooms.delete(room);
+        this.presence.delete(room);
+      }
+    });
     socket.on('presence', (payload) => {
       if (payload?.room && this.rooms.has(payload.room)) {
         this.presence.set(payload.room, Array.isArray(payload.users) ? payload.users : []);
