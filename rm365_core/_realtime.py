@@ -28,19 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
-from socketio.exceptions import ConnectionRefusedError as SioConnectionRefusedError
 
 from ._principal import Principal
-from ._realtime_access import AccessGuard, Connection, Connections, RealtimeSettings, origin_allowed, token_expiry
+from ._realtime_access import AccessGuard, Connection, Connections, RealtimeSettings, origin_allowed
 from ._realtime_emit import Emitter
 from ._realtime_intents import RealtimeError, ack_error, ack_ok, run_intent
 from ._realtime_presence import Presence, presence_color
-from ._realtime_redis import ControlChannel, RedisManager, redact_url, redis_client
+from ._realtime_redis import ControlChannel, RedisManager, redact_url, redis_client, wait_subscribed
 from ._realtime_rooms import MAX_ROOM_LENGTH, Intent, RoomPolicy, RoomRules, room_tab
 
 __all__ = ["Hub", "Intent", "RealtimeError", "RoomPolicy", "SOCKETIO_PATH", "presence_color"]
@@ -210,7 +208,7 @@ class Hub:
             if not self.sio.manager_initialized:
                 self.sio.manager_initialized = True
                 self.sio.manager.initialize()
-            await self._wait_manager_subscribed()
+            await wait_subscribed(self.sio.manager)
         self._background = [
             asyncio.create_task(self._every(min(max(self.presence_ttl / 4, 0.25), 10.0), self._sweep)),
             asyncio.create_task(self._every(self.limits.recheck_seconds, self._recheck_everyone)),
@@ -264,15 +262,6 @@ class Hub:
 
     async def _sweep(self) -> None:
         await self.presence_state.sweep(self.connections.rooms())
-
-    async def _wait_manager_subscribed(self, timeout: float = 3.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pubsub = getattr(self.sio.manager, "pubsub", None)
-            if pubsub is not None and getattr(pubsub, "subscribed", False):
-                return
-            await asyncio.sleep(0.01)
-        log.warning("Socket.IO Redis manager did not subscribe within %ss", timeout)
 
     # ---------------------------------------------------------------- emitting
 
@@ -345,24 +334,8 @@ class Hub:
     async def _on_connect(self, sid: str, environ: Any, auth: Any = None) -> Any:
         if self.sio.manager.is_connected(sid, NAMESPACE) or not isinstance(environ, dict):
             return None  # a client sending an event called "connect": ignore it
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not isinstance(token, str) or not token or len(token) > 8192:
-            raise SioConnectionRefusedError("authentication required")
-        try:
-            principal = await self.authenticate(token)
-        except Exception:
-            log.exception("realtime authentication failed with an error")
-            principal = None
-        if principal is None:
-            raise SioConnectionRefusedError("invalid or expired token")
-        refusal = self.connections.refusal(principal)
-        if refusal is not None:
-            raise SioConnectionRefusedError(refusal)
-        connection = Connection(sid, principal, token)
-        self.connections.add(connection)
-        expires = token_expiry(token)
-        if expires is not None:
-            self.guard.expire_at(connection, expires)
+        # Refused (the reason goes to the client) without a valid token or over the limit.
+        self.guard.track(await self.guard.admit(sid, auth))
         return True
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -397,7 +370,7 @@ class Hub:
         if reason is not None:
             return ack_error(reason)
         async with connection.lock:
-            if self.connections.by_sid.get(sid) is not connection:
+            if connection.closed:
                 return ack_error("not connected")
             if room not in connection.joined and len(connection.joined) >= self.MAX_ROOMS_PER_CONNECTION:
                 return ack_error("too many rooms")
@@ -435,38 +408,16 @@ class Hub:
         if room is None:
             return ack_error("a room is required")
         state = data.get("state", {}) if isinstance(data, dict) else None
-        problem = self.presence_state.validate_state(state)
-        if problem or not isinstance(state, dict):
-            return ack_error(problem or "state must be an object")
         connection = self.connections.by_sid.get(sid)
         if connection is None:
             return ack_error("unauthorized")
-        async with connection.lock:
-            if self.connections.by_sid.get(sid) is not connection or room not in connection.joined:
-                return ack_error("not in room")
-            try:
-                await self.presence_state.update(sid, room, connection.principal, state)
-            except Exception:
-                log.exception("presence update failed for %r", room)
-                return ack_error("internal error")
-        self.presence_state.schedule(room)
-        return ack_ok()
+        return await self.presence_state.on_update(connection, room, state)
 
     async def _on_presence_ping(self, sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
         connection = self.connections.by_sid.get(sid)
         if connection is None:
             return ack_error("unauthorized")
-        room = self._room_arg(data)
-        async with connection.lock:
-            if room is not None and room not in connection.joined:
-                return ack_error("not in room")
-            rooms = [room] if room is not None else list(connection.joined)
-            try:
-                await self.presence_state.refresh(sid, rooms, connection.principal)
-            except Exception:
-                log.exception("presence refresh failed for %r", rooms)
-                return ack_error("internal error")
-        return ack_ok()
+        return await self.presence_state.on_ping(connection, self._room_arg(data))
 
     async def _on_unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         # Client events without a handler: never relayed, never acted on.

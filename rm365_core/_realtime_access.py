@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from socketio.exceptions import ConnectionRefusedError as SioConnectionRefusedError
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -84,6 +85,8 @@ class Connection:
     joined: set[str] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     expiry: asyncio.TimerHandle | None = None
+    #: Set once the connection is gone; a handler waiting on the lock then does nothing.
+    closed: bool = False
 
 
 class Connections:
@@ -109,6 +112,7 @@ class Connections:
         connection = self.by_sid.pop(sid, None)
         if connection is None:
             return None
+        connection.closed = True
         if connection.expiry is not None:
             connection.expiry.cancel()
         username = connection.principal.username
@@ -147,6 +151,31 @@ class AccessGuard:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+
+    async def admit(self, sid: str, auth: Any) -> Connection:
+        """The connection of a client whose ``auth`` carries a valid token; raises the
+        refusal the client is told."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token or len(token) > 8192:
+            raise SioConnectionRefusedError("authentication required")
+        try:
+            principal = await self.hub.authenticate(token)
+        except Exception:
+            log.exception("realtime authentication failed with an error")
+            principal = None
+        if principal is None:
+            raise SioConnectionRefusedError("invalid or expired token")
+        refusal = self.hub.connections.refusal(principal)
+        if refusal is not None:
+            raise SioConnectionRefusedError(refusal)
+        return Connection(sid, principal, token)
+
+    def track(self, connection: Connection) -> None:
+        """Count an admitted connection and close it when its token expires."""
+        self.hub.connections.add(connection)
+        expires = token_expiry(connection.token)
+        if expires is not None:
+            self.expire_at(connection, expires)
 
     async def recheck(self, user_ids: set[int] | None, *, forget: bool = True) -> None:
         """Re-check this worker's connections of ``user_ids`` (every connection when None);

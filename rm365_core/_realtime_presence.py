@@ -16,9 +16,13 @@ import json
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._principal import Principal
+from ._realtime_intents import ack_error, ack_ok
+
+if TYPE_CHECKING:
+    from ._realtime_access import Connection
 
 log = logging.getLogger("rm365.realtime")
 
@@ -181,6 +185,36 @@ class Presence:
             entry = self._entry(principal, sid, self._states.get((sid, room), {}))
             if await self.store.set(room, sid, entry):
                 self.schedule(room)
+
+    # -- client events ------------------------------------------------------------------
+    async def on_update(self, connection: Connection, room: str, state: Any) -> dict[str, Any]:
+        """``presence:update {room, state}``: what this connection is doing in ``room``."""
+        problem = self.validate_state(state)
+        if problem or not isinstance(state, dict):
+            return ack_error(problem or "state must be an object")
+        async with connection.lock:
+            if connection.closed or room not in connection.joined:
+                return ack_error("not in room")
+            try:
+                await self.update(connection.sid, room, connection.principal, state)
+            except Exception:
+                log.exception("presence update failed for %r", room)
+                return ack_error("internal error")
+        self.schedule(room)
+        return ack_ok()
+
+    async def on_ping(self, connection: Connection, room: str | None) -> dict[str, Any]:
+        """``presence:ping {room}`` (or ``{}`` for every joined room): still here."""
+        async with connection.lock:
+            if room is not None and room not in connection.joined:
+                return ack_error("not in room")
+            rooms = [room] if room is not None else list(connection.joined)
+            try:
+                await self.refresh(connection.sid, rooms, connection.principal)
+            except Exception:
+                log.exception("presence refresh failed for %r", rooms)
+                return ack_error("internal error")
+        return ack_ok()
 
     def validate_state(self, state: Any) -> str | None:
         """The reason ``state`` is refused, or None."""

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -58,6 +59,17 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.redis = redis_client(module, self.redis_url, **self.redis_options)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
+
+
+async def wait_subscribed(manager: Any, timeout: float = 3.0) -> None:
+    """Wait until python-socketio's Redis manager listens, so no early broadcast is lost."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pubsub = getattr(manager, "pubsub", None)
+        if pubsub is not None and getattr(pubsub, "subscribed", False):
+            return
+        await asyncio.sleep(0.01)
+    log.warning("Socket.IO Redis manager did not subscribe within %ss", timeout)
 
 
 class ControlChannel:
