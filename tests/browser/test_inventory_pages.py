@@ -49,7 +49,7 @@ def movements(live_server, sku: str) -> list[dict[str, Any]]:  # noqa: ANN001
     with live_server.admin() as client:
         response = client.get(f"{INV}/adjustments", params={"sku": sku, "size": 500})
     assert response.status_code == 200, response.text
-    return response.json()["movements"]
+    return response.json()["items"]
 
 
 def open_tab(page, tab: str, query: str = "") -> None:  # noqa: ANN001

@@ -7,15 +7,38 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .codes import base_sku, clean_code, valid_item_id, variant_pattern
+from .codes import base_sku, printable, sku_problem, valid_item_id, variant_pattern
 from .errors import Invalid
 from .settings import InventorySettings
 
 _ATTRIBUTE_KEY = re.compile(r"(?:^|,)\s*([A-Za-z0-9_]+)=")
 MAX_ROWS = 200_000
+MAX_BYTES = 20 * 1024 * 1024
+#: The longest cell read; a longer one is an error naming its row and column.
+MAX_CELL = 128 * 1024
+# The csv module refuses a field over 128 KiB with an error that names no column: let it read
+# up to the file size, so the check below can say where. (Only ever raised, never lowered.)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
+    "Unicode text"), else Windows-1252 (spreadsheets saved as "CSV" on Windows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Invalid("the file starts like UTF-16 but is not valid UTF-16; save it as CSV (UTF-8)") from None
+    if data[:200].count(b"\x00") > 10:
+        raise Invalid("the file looks like UTF-16 without a byte order mark; save it as CSV (UTF-8)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 @dataclass
@@ -63,6 +86,20 @@ def excluded_by(categories: str, excluded: set[str]) -> str | None:
     return None
 
 
+def _rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a file the csv module cannot read is Invalid, naming the line."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise Invalid(
+                f"the file cannot be read as CSV at line {reader.line_num}: {exc}", line=reader.line_num
+            ) from None
+        yield values
+
+
 def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
     """Read a catalogue CSV. Raises Invalid when the file as a whole is unusable."""
     if text.startswith("\ufeff"):
@@ -72,7 +109,7 @@ def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = _rows(csv.reader(io.StringIO(text), dialect))
     header = next(reader, None)
     if not header:
         raise Invalid("the file is empty: expected a header row with at least 'sku' and 'name'")
@@ -87,19 +124,31 @@ def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
         index = columns.get(name)
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    for row_number, values in enumerate(reader, start=2):
+    row_number = 1
+    for values in reader:
+        row_number += 1
         if not any(v.strip() for v in values):
             continue
         result.rows += 1
         if result.rows > MAX_ROWS:
             raise Invalid(f"the file has more than {MAX_ROWS} rows; split it")
-        raw_sku = cell(values, "sku")
-        sku = raw_sku.strip()
-        if not sku:
-            result.error(row_number, "sku", "the SKU is empty")
+        long = next((i for i, v in enumerate(values) if len(v) > MAX_CELL), None)
+        if long is not None:
+            # Not a catalogue row but a broken file (or an attack): refuse it as a whole.
+            column = header[long].strip() if long < len(header) else f"column {long + 1}"
+            raise Invalid(
+                f"row {row_number}, column {column}: the cell is longer than {MAX_CELL // 1024} KiB; "
+                "nothing was imported",
+                row=row_number,
+                column=column,
+            )
+        sku = cell(values, "sku")
+        problem = sku_problem(sku)
+        if problem is not None:
+            result.error(row_number, "sku", problem, sku or None)
             continue
-        if clean_code(sku) != sku or len(sku) > 64:
-            result.error(row_number, "sku", "a SKU has at most 64 characters and no spaces", sku)
+        if not printable(cell(values, "name")):
+            result.error(row_number, "name", "the name cannot hold control characters", sku)
             continue
         category = excluded_by(cell(values, "categories"), excluded)
         if category is not None:
@@ -141,8 +190,16 @@ def parse_catalogue(text: str, settings: InventorySettings) -> Catalogue:
             primary=primary,
             status_column=status_column,
         )
-        # The base's own row wins over its variants; a variant only stands in for a base
-        # that the file does not list (the first variant seen gives the name).
-        if primary or base not in result.entries:
-            result.entries[base] = entry
+        # SKUs are the same whatever the case. The base's own row wins over its variants; a
+        # variant only stands in for a base that the file does not list (the first variant
+        # seen gives the name).
+        key = base.lower()
+        seen = result.entries.get(key)
+        if primary and seen is not None and seen.primary and seen.sku != base:
+            result.error(
+                row_number, "sku", f"{base} is the same SKU as {seen.sku} on row {seen.row} (case is ignored)", sku
+            )
+            continue
+        if primary or seen is None:
+            result.entries[key] = entry
     return result

@@ -11,6 +11,7 @@ CLI_USER = "cli"
 
 
 def register(kernel: Any, app: typer.Typer) -> None:
+    from .catalogue import decode_csv
     from .errors import InventoryError
     from .service import StockService
 
@@ -20,12 +21,8 @@ def register(kernel: Any, app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; change nothing.")] = False,
     ) -> None:
         """Upsert items from a catalogue CSV (e.g. a Magento product export)."""
-        data = path.read_bytes()
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        try:
+            text = decode_csv(path.read_bytes())
             result = StockService(kernel).import_catalogue(text, dry_run=dry_run, user=CLI_USER)
         except InventoryError as exc:
             typer.secho(f"error: {exc.message}", fg="red", err=True)

@@ -1,25 +1,30 @@
-"""Item codes: the label barcode derived from a SKU, scanned-code cleaning, variant folding."""
+"""Item codes: the label barcode derived from a SKU, SKU and scanned-code cleaning, variants."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 
 ITEM_ID_LENGTH = 18
+SKU_MAX = 64
 _WHITESPACE = re.compile(r"\s+")
 _ITEM_ID_RE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+#: Unicode categories a SKU may not hold: controls, format characters (zero-width spaces and
+#: joiners, left-to-right and right-to-left marks and overrides), surrogates, private use,
+#: unassigned, and separators. Two SKUs that look the same must be the same SKU.
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
 
 
 def derive_item_id(sku: str) -> str:
-    """The default label barcode of ``sku``: 18 digits, starting with 7, always the same for the
-    same SKU (case and surrounding spaces ignored), so labels printed years ago still scan.
+    """The default label barcode of ``sku``: 18 digits starting with 7, from the SHA-256 of the
+    SKU exactly as stored, the derivation of the labels already printed in the warehouse::
 
-    The 17 digits after the 7 come from the SHA-256 of the normalised SKU.
+        700000000000000000 + int(sha256(sku.encode("utf-8")).hexdigest(), 16) % 10**17
     """
-    normalised = sku.strip().upper().encode("utf-8")
-    number = int.from_bytes(hashlib.sha256(normalised).digest()[:16], "big")
-    return "7" + str(number % 10 ** (ITEM_ID_LENGTH - 1)).zfill(ITEM_ID_LENGTH - 1)
+    digest = int(hashlib.sha256(sku.encode("utf-8")).hexdigest(), 16)
+    return str(700_000_000_000_000_000 + digest % 10**17)
 
 
 def valid_item_id(value: str) -> bool:
@@ -29,6 +34,29 @@ def valid_item_id(value: str) -> bool:
 def clean_code(raw: str) -> str:
     """A scanned or pasted code without the tabs, spaces and line breaks that come with it."""
     return _WHITESPACE.sub("", raw or "")
+
+
+def sku_problem(sku: str) -> str | None:
+    """Why ``sku`` (already stripped) cannot be a SKU, or None when it can."""
+    if not sku:
+        return "the SKU is empty"
+    if len(sku) > SKU_MAX:
+        return f"the SKU is longer than {SKU_MAX} characters"
+    if clean_code(sku) != sku:
+        return "a SKU cannot contain spaces, tabs or line breaks"
+    for char in sku:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return (
+                f"a SKU cannot contain the invisible or control character U+{ord(char):04X} "
+                "(zero-width, direction marks and control characters make two SKUs look the same)"
+            )
+    return None
+
+
+def printable(value: str) -> bool:
+    """No control characters (NUL and friends): what a stored text field may hold, besides
+    tabs and line breaks."""
+    return not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
 
 
 def variant_pattern(suffixes: Iterable[str]) -> re.Pattern[str] | None:

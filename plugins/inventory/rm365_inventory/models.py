@@ -3,23 +3,23 @@ and their movements. A total is always summed from the stock rows, never stored.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rm365_core import database_metadata
+from rm365_core import UTCDateTime, database_metadata, utcnow
 
 
 class Base(DeclarativeBase):
@@ -31,12 +31,10 @@ class Base(DeclarativeBase):
 SEARCH_KEY_SQL = "lower(sku || ' ' || name || ' ' || item_id)"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Item(Base):
-    """A product. ``version`` goes up with every change, stock included (for If-Match)."""
+    """A product. ``version`` goes up with every change, stock included (for If-Match). SKUs are
+    unique regardless of case (``VIT-1`` and ``vit-1`` cannot both exist), so a scan in any
+    case names one item."""
 
     __tablename__ = "inventory_items"
 
@@ -47,8 +45,8 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(40), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: What the list search matches: kept by the database itself, so it cannot go stale, and
     #: one plain LIKE over it is several times cheaper than lower() on three columns.
     search_key: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_KEY_SQL, persisted=True), deferred=True)
@@ -62,6 +60,11 @@ class Item(Base):
             postgresql_ops={"search_key": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
     )
+
+
+# Scans match a SKU or barcode in any case: one SKU per lower-cased spelling, found by index.
+Index("uq_inventory_items_sku_lower", func.lower(Item.sku), unique=True)
+Index("ix_inventory_items_item_id_lower", func.lower(Item.item_id))
 
 
 class Stock(Base):
@@ -98,7 +101,7 @@ class Adjustment(Base):
     source: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The item's total right after this change, so a retried client_id gets the same answer.
     total_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -121,4 +124,4 @@ class Movement(Base):
     reason: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(150), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

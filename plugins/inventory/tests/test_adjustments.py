@@ -127,7 +127,7 @@ def test_each_adjustment_records_who_when_why_and_where_from(inv, site):
     stocked(inv)
     inv.adjust("VITD3-120", 5, "Pick/Pack", client_id="hand-1-0001", note="order 1001")
 
-    moves = inv.history(sku="VITD3-120", reason="Pick/Pack")["movements"]
+    moves = inv.history(sku="VITD3-120", reason="Pick/Pack")["items"]
 
     assert len(moves) == 2
     for move in moves:
@@ -210,15 +210,15 @@ def test_history_filters_by_user_reason_and_time_and_pages(inv, site):
     other.post(f"{BASE}/adjustments", json={"code": "VITD3-120", "quantity": 1, "reason": "Damaged"})
     inv.adjust("VITD3-120", 1, "Lost")
 
-    by_other = inv.history(user=other.username)["movements"]
-    lost = inv.history(reason="lost")["movements"]
+    by_other = inv.history(user=other.username)["items"]
+    lost = inv.history(reason="lost")["items"]
     future = inv.history(**{"from": (datetime.now(UTC) + timedelta(hours=1)).isoformat()})
     paged = inv.history(size=2, page=2)
 
     assert [m["reason"] for m in by_other] == ["Damaged"]
     assert [m["by"] for m in lost] == [inv.client.username]
     assert future["total"] == 0
-    assert paged["total"] == 5 and len(paged["movements"]) == 2
+    assert paged["total"] == 5 and len(paged["items"]) == 2
 
 
 def test_item_history_lists_newest_first_and_404s_for_unknown_items(inv):
@@ -227,7 +227,7 @@ def test_item_history_lists_newest_first_and_404s_for_unknown_items(inv):
 
     history = inv.client.get(f"{BASE}/items/VITD3-120/history").json()
 
-    assert history["movements"][0]["reason"] == "Pick/Pack"
+    assert history["items"][0]["reason"] == "Pick/Pack"
     assert inv.client.get(f"{BASE}/items/NOPE/history").status_code == 404
 
 

@@ -49,7 +49,7 @@ def test_50_concurrent_removals_of_1_from_30_succeed_exactly_30_times(site, live
         item = http.get(f"{BASE}/items/HOT-1").json()
         history = http.get(f"{BASE}/adjustments", params={"sku": "HOT-1", "reason": "Pick/Pack", "size": 100}).json()
     assert item["stock"] == {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 0}
-    assert history["total"] == 30 and sum(m["delta"] for m in history["movements"]) == -30
+    assert history["total"] == 30 and sum(m["delta"] for m in history["items"]) == -30
     with _client(live, token) as http:
         assert http.get(f"{BASE}/adjustments", params={"sku": "HOT-1"}).json()["total"] == before + 30
     # Every answer saw a consistent total: each successful removal left a distinct total.
@@ -94,4 +94,4 @@ def test_retried_scanner_batches_race_and_still_apply_each_client_id_once(site, 
         history = http.get(f"{BASE}/adjustments", params={"sku": "HOT-2", "source": "scanner", "size": 100}).json()
     assert item["total"] == 0
     assert history["total"] == 30
-    assert {m["client_id"] for m in history["movements"]} == set(applied)
+    assert {m["client_id"] for m in history["items"]} == set(applied)

@@ -72,7 +72,7 @@ def test_demo_data_seeds_a_few_hundred_consistent_items_once(site, inv):
     page = inv.items(size=200, sort="-total")
     assert page["total"] == created
     item = page["items"][0]
-    moves = inv.history(sku=item["sku"], size=500)["movements"]
+    moves = inv.history(sku=item["sku"], size=500)["items"]
     assert sum(m["delta"] for m in moves) == item["total"]  # the history adds up to the stock
     assert inv.items(stock_status="out")["total"] > 0
 

@@ -63,10 +63,11 @@ def test_the_service_finds_reads_and_adjusts_stock(site, inv):
     assert again["duplicate"] is True
     assert stock.stock("VITC-60") == {
         "sku": "VITC-60",
+        "item_id": found["item_id"],
         "stock": {"shelf_lt1": 0, "shelf_gt1": 0, "top_floor": 4},
         "total": 4,
     }
-    assert inv.history(source="pick")["movements"][0]["by"] == "magento"
+    assert inv.history(source="pick")["items"][0]["by"] == "magento"
 
 
 def test_the_service_raises_clear_errors(site, inv):

@@ -117,7 +117,7 @@ export async function mount(element, ctx) {
     try {
       const data = await api.get(`${skuPath(item.sku)}/history?size=15`);
       if (previewed?.sku !== item.sku) return;
-      historyBox.replaceChildren(movementTable(ctx, data.movements, { showSku: false, labels: locationLabel }));
+      historyBox.replaceChildren(movementTable(ctx, data.items, { showSku: false, labels: locationLabel }));
     } catch (err) {
       historyBox.replaceChildren(h('p', { class: 'inv-error' }, err.message));
     }
@@ -235,7 +235,7 @@ export async function mount(element, ctx) {
   async function loadRecent() {
     try {
       const data = await api.get(`${API}/adjustments?size=25`);
-      recent.replaceChildren(movementTable(ctx, data.movements, {
+      recent.replaceChildren(movementTable(ctx, data.items, {
         labels: locationLabel,
         onSku: async (sku) => showItem(await api.get(skuPath(sku))),
       }));

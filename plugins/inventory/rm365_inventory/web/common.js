@@ -146,9 +146,9 @@ export async function showHistory(ctx, sku) {
   try {
     const [data, config] = await Promise.all([ctx.api.get(`${skuPath(sku)}/history?size=100`), loadConfig(ctx.api)]);
     const labels = Object.fromEntries(config.locations.map((l) => [l.id, l.label]));
-    body.replaceChildren(movementTable(ctx, data.movements, { showSku: false, labels }));
-    if (data.total > data.movements.length) {
-      body.append(h('p', { class: 'inv-muted' }, `Showing the latest ${data.movements.length} of ${fmt(data.total)} movements.`));
+    body.replaceChildren(movementTable(ctx, data.items, { showSku: false, labels }));
+    if (data.total > data.items.length) {
+      body.append(h('p', { class: 'inv-muted' }, `Showing the latest ${data.items.length} of ${fmt(data.total)} movements.`));
     }
   } catch (err) {
     body.replaceChildren(h('p', { class: 'inv-error' }, err.message));
