@@ -4,6 +4,7 @@ from ._auth import login_required, public, require_tab
 from ._db import database_metadata, emit_on_commit, make_base
 from ._deps import db_session, get_kernel, service
 from ._errors import DomainError
+from ._http import body_limit
 from ._jobs import Job
 from ._kernel import Kernel, Tables
 from ._migrations import run_migrations
@@ -15,6 +16,7 @@ from ._realtime_intents import RealtimeError
 from ._realtime_rooms import Intent, RoomPolicy
 from ._settings import PluginSettings, SettingsError, plugin_settings_config
 from ._tabs import Tab
+from ._text import check_text
 from ._types import UTCDateTime, utcnow
 from ._version import CORE_API_VERSION
 from .hookspecs import hookimpl, hookspec
@@ -39,6 +41,8 @@ __all__ = [
     "SettingsError",
     "Tab",
     "Tables",
+    "body_limit",
+    "check_text",
     "database_metadata",
     "db_session",
     "emit_on_commit",

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from . import _migrations
 from ._auth import Authenticator, TokenService
-from ._errors import DomainError
+from ._http import RequestGuard, document_errors, install_error_handlers
 from ._kernel import Kernel
 from ._plugins import Plugin
 from ._settings import Settings, load_settings
@@ -138,32 +137,7 @@ def _plugin_running(name: str) -> Any:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "loc": list(e.get("loc", ())),
-                "msg": e.get("msg", "invalid"),
-                "type": e.get("type", "value_error"),
-            }
-            for e in exc.errors()
-        ]
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
-        return JSONResponse({"detail": errors, "message": where}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", "-")
-        log.exception("unhandled error in %s %s (request %s)", request.method, request.url.path, request_id)
-        return JSONResponse(
-            {"detail": f"internal error (request id {request_id})"},
-            status_code=500,
-            headers={"X-Request-ID": request_id},
-        )
+    install_error_handlers(app, _SECURITY_HEADERS)
 
 
 def create_app(
@@ -213,7 +187,13 @@ def create_app(
     app.state.kernel = kernel
     _docs(app)
 
+    # Innermost first: the guard runs after the request id is set and the proxy is believed.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -224,6 +204,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
         )
     _error_handlers(app)
+    document_errors(app)
 
     if realtime:
         kernel.create_hub()
