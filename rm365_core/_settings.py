@@ -113,6 +113,22 @@ class Settings(BaseSettings):
                     raise ValueError(f"{entry!r} is not name=module.path")
         return paths
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        import ipaddress
+
+        proxies = _split_csv(value)
+        if isinstance(proxies, list):
+            for entry in proxies:
+                if entry == "*":
+                    raise ValueError("'*' would let any client choose its own address: list the proxies")
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return proxies
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
@@ -133,22 +149,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / f'{name}.sqlite3').resolve()}"
 
     @property
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _parse_proxies(cls, value: object) -> object:
-        import ipaddress
-
-        proxies = _split_csv(value)
-        if isinstance(proxies, list):
-            for entry in proxies:
-                if entry == "*":
-                    raise ValueError("'*' would let any client choose its own address: list the proxies")
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError:
-                    raise ValueError(f"{entry!r} is not an IP address or network") from None
-        return proxies
-
     def embedded(self) -> bool:
         """True when every database is a local SQLite file (the default single-machine mode)."""
         return self.database_url is None or self.database_url.startswith("sqlite")

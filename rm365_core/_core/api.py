@@ -47,8 +47,8 @@ def _service(request: Request) -> UserService:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
     """The client's address: the peer, or what a proxy in RM365_TRUSTED_PROXIES reported."""
+    return request.client.host if request.client else "unknown"
 
 
 #: Token answers must never be kept by a browser or a proxy.
