@@ -99,7 +99,9 @@ def serve(
         "host": host,
         "port": port,
         "log_level": log_level,
-        "proxy_headers": True,
+        # X-Forwarded-For is believed only from RM365_TRUSTED_PROXIES, by the app itself
+        # (uvicorn's own handling would trust 127.0.0.1, so anything local could pick its address).
+        "proxy_headers": False,
         # Per-message deflate roughly doubles the memory of every idle realtime connection.
         "ws_per_message_deflate": False,
     }
