@@ -29,9 +29,12 @@ def run_worker(kernel: Any, threads: int | None = None) -> None:
     upgrade = settings.auto_upgrade if settings.auto_upgrade is not None else settings.embedded
     if upgrade:
         _migrations.upgrade(kernel)
-    if kernel.hub is None and settings.redis_url:
-        kernel.hub = RedisPublisher(settings.redis_url, settings.redis_prefix)
-    elif kernel.hub is None:
+    if settings.redis_url:
+        # No hub here: events (job progress, emit_on_commit of the jobs' own changes) go
+        # straight to the hub's Redis channel, from which every web worker delivers them.
+        publisher = RedisPublisher(settings.redis_url, settings.redis_prefix)
+        kernel.emit = kernel.databases.emit = publisher.emit
+    else:
         log.warning("RM365_REDIS_URL is not set: job progress from this worker reaches no browser")
     kernel.plugins.call_each("startup", kernel=kernel, isolate=True)
     count = threads or settings.jobs_threads

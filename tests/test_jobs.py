@@ -142,7 +142,7 @@ def test_a_periodic_job_starts_once_per_period_however_many_processes_try(rm365_
     # A second kernel on the same databases and queue stands for another worker process.
     other = build_kernel(site.kernel.settings, extra_plugins=[], discover_installed=False)
     other.jobs.add(site.kernel.jobs.get("jobs.hourly"), owner="jobs")
-    start = 500_000 * HOUR  # a period of long ago: the site's own clock never starts it
+    start = 1_000 * HOUR  # periods of 1970: the site's own clock never starts them
     started = []
     for now in (start + 1, start + 1, start + 30, start + HOUR - 1, start + HOUR + 5):
         for kernel in (site.kernel, other, site.kernel):
@@ -150,9 +150,9 @@ def test_a_periodic_job_starts_once_per_period_however_many_processes_try(rm365_
     assert len(started) == 2
     with site.kernel.databases.session("core", readonly=True) as session:
         periods = session.scalars(
-            select(JobRunRecord.period).where(JobRunRecord.name == "jobs.hourly", JobRunRecord.period <= 500_001)
+            select(JobRunRecord.period).where(JobRunRecord.name == "jobs.hourly", JobRunRecord.period <= 1_001)
         ).all()
-    assert sorted(periods) == [500_000, 500_001]
+    assert sorted(periods) == [1_000, 1_001]
     client = site.client_with_tabs("jobs")
     for run in started:
         assert _wait_for_state(client, run.id, {"done", "failed"})["state"] == "done"
@@ -177,11 +177,11 @@ def test_a_run_whose_worker_stopped_beating_is_failed_or_queued_again(rm365_site
 
 def test_a_running_job_keeps_beating_and_is_not_taken_for_lost(rm365_site, executions):
     gate = threading.Event()
-    site = _site(rm365_site, executions, gate=gate, jobs_heartbeat_seconds=0.1, jobs_stale_seconds=0.5)
+    site = _site(rm365_site, executions, gate=gate, jobs_heartbeat_seconds=0.1, jobs_stale_seconds=1.0)
     run = site.kernel.jobs.start("jobs.waits")
     client = site.client_with_tabs("jobs")
     assert _wait_for_state(client, run.id, {"running"})["state"] == "running"
-    time.sleep(1.2)  # more than twice the stale time
+    time.sleep(2.5)  # more than twice the stale time
     assert client.get(f"/api/v1/jobs/{run.id}").json()["state"] == "running"
     gate.set()
     body = _wait_for_state(client, run.id, {"done", "failed"})
