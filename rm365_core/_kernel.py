@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ._db import Databases, emit_on_commit
 from ._jobs import Job, JobRunner
-from ._plugins import Plugin, PluginManager, discover, plugin_from_module
+from ._plugins import ENABLED, Plugin, PluginManager, discover, plugin_from_module
 from ._realtime_access import ACCESS_KEY, RealtimeSettings
 from ._realtime_rooms import Intent, RoomPolicy
 from ._route_guards import unguarded
@@ -271,10 +271,14 @@ class Kernel:
         )
         for _owner, policy in self.room_policies:
             hub.rooms.add(policy)
-        for _owner, intent in self.intents.values():
-            hub.add_intent(intent)
+        for owner, intent in self.intents.values():
+            hub.add_intent(intent, available=self._running(owner))
         self.hub = hub
         return hub
+
+    def _running(self, plugin: str) -> Callable[[], bool]:
+        """Whether ``plugin`` still runs (one failing in ``startup`` is marked failed)."""
+        return lambda: self.plugins.plugins[plugin].state == ENABLED
 
     def _access_changed(self, user_ids: set[int] | None) -> None:
         # After a commit that changed users, roles or revoked tokens: open connections are

@@ -149,7 +149,9 @@ class Hub:
         """
         self.add_intent(Intent(event, tab, handler))
 
-    def add_intent(self, intent: Intent) -> None:
+    def add_intent(self, intent: Intent, available: Callable[[], bool] | None = None) -> None:
+        """Register ``intent``; while ``available()`` is false (its plugin failed after
+        start-up) callers are answered ``{ok: false, error: "unavailable"}``."""
         if intent.event in self.intents:
             raise ValueError(f"realtime event {intent.event!r} already has a handler")
         self.intents[intent.event] = intent
@@ -158,6 +160,8 @@ class Hub:
             connection = self.connections.by_sid.get(sid)
             if connection is None:
                 return ack_error("unauthorized")
+            if available is not None and not available():
+                return ack_error("unavailable")
             return await run_intent(intent, connection.principal, data, sid)
 
         self.sio.on(intent.event, self._limited(dispatch))

@@ -171,6 +171,18 @@ def test_register_realtime_returns_its_rooms_and_intents_like_every_registration
     assert site.kernel.hub.intents["good.ping"].tab == "good"
 
 
+def test_a_plugin_failing_in_startup_stops_answering_over_http_and_the_hub(rm365_site):
+    site = rm365_site(plugins=[], extra=pick("broken_startup", "good"), discover=False, live=True)
+    _, token = site.token_for("broken_startup", "good")
+
+    realtime = site.realtime(token)
+
+    assert plugin_states(site)["broken_startup"]["state"] == "failed"
+    assert site.admin_client().get("/api/v1/broken_startup/ping").status_code == 503
+    assert realtime.emit("broken_startup.poke", {}) == {"ok": False, "error": "unavailable"}
+    assert realtime.emit("good.ping", {}) == {"ok": True}
+
+
 def test_plugins_requiring_one_that_fails_in_register_realtime_are_withdrawn(rm365_site):
     site = rm365_site(plugins=[], extra=pick("broken_realtime", "needs_realtime"), discover=False)
 

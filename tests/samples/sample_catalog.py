@@ -18,6 +18,7 @@ BROKEN = {
     "broken_import": "rm365_broken_import",  # raises on import
     "broken_register": "rm365_broken_register",  # raises in register_tabs
     "broken_realtime": "rm365_broken_realtime",  # raises in register_realtime
+    "broken_startup": "rm365_broken_startup",  # raises in startup, after its route and intent are up
     "misspelled": "rm365_broken_misspelled",  # implements register_tab (no such hook)
     "bad_argument": "rm365_broken_hook_argument",  # asks for an argument the hook lacks
     "boom": "rm365_broken_request",  # a route raising at request time
