@@ -2,7 +2,8 @@
 
 Sessions run inside the project's uv environment (no per-session virtualenvs):
 ``tests`` (SQLite), ``tests_pg`` (PostgreSQL, needs RM365_TEST_DATABASE_URL),
-``e2e`` (Playwright driving Chromium), ``lint`` (ruff + mypy), ``bench``.
+``e2e`` (Playwright driving Chromium), ``lint`` (ruff + mypy), ``bench``, ``schemathesis``
+(the whole API fuzzed on both databases; not a default session, CI runs it bounded).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _skip_or_fail(session: nox.Session, reason: str) -> None:
 def tests(session: nox.Session) -> None:
     """The whole suite on SQLite (PostgreSQL-only tests run in tests_pg)."""
     env = {"RM365_TEST_DATABASE_URL": ""}
-    session.run("pytest", "-m", "not browser and not postgres", "-q", *session.posargs, env=env)
+    session.run("pytest", "-m", "not browser and not postgres and not fuzz", "-q", *session.posargs, env=env)
 
 
 @nox.session
@@ -42,7 +43,7 @@ def tests_pg(session: nox.Session) -> None:
             session,
             "RM365_TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)",
         )
-    session.run("pytest", "-m", "not browser", "-q", *session.posargs)
+    session.run("pytest", "-m", "not browser and not fuzz", "-q", *session.posargs)
 
 
 @nox.session
@@ -51,6 +52,20 @@ def e2e(session: nox.Session) -> None:
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         _skip_or_fail(session, f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     session.run("pytest", "-m", "browser", "-q", "tests/browser", *session.posargs)
+
+
+@nox.session
+def schemathesis(session: nox.Session) -> None:
+    """Schemathesis over the whole OpenAPI document on SQLite, then on PostgreSQL when
+    RM365_TEST_DATABASE_URL is set: zero server errors. RM365_FUZZ_EXAMPLES (default 25)
+    bounds the examples per operation; CI runs it with 10 (a few minutes per database)."""
+    examples = os.environ.get("RM365_FUZZ_EXAMPLES", "25")
+    sqlite = {"RM365_TEST_DATABASE_URL": "", "RM365_FUZZ_EXAMPLES": examples}
+    session.run("pytest", "-m", "fuzz", "-q", "tests/fuzz", *session.posargs, env=sqlite)
+    if os.environ.get("RM365_TEST_DATABASE_URL"):
+        session.run("pytest", "-m", "fuzz", "-q", "tests/fuzz", *session.posargs, env={"RM365_FUZZ_EXAMPLES": examples})
+    else:
+        _skip_or_fail(session, "RM365_TEST_DATABASE_URL is not set: Schemathesis ran on SQLite only")
 
 
 @nox.session
