@@ -20,6 +20,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from ._errors import DomainError
 from ._jobs_runs import JobRun, RunStore
 
 log = logging.getLogger("rm365.jobs")
@@ -171,9 +172,10 @@ class JobRunner:
         assert run is not None
         try:
             self._enqueue(run.id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - answered as 503, recorded on the run
+            log.exception("could not queue a run of %s", job.key)
             self._store.fail_unqueued(run.id, f"could not queue the run: {exc}")
-            raise
+            raise DomainError(503, f"the job queue is unreachable, {job.key} was not started", run_id=run.id) from None
         return run
 
     def run_now(self, job: Job | str, **kwargs: Any) -> JobRun:
@@ -233,8 +235,17 @@ class JobRunner:
             return None
         delay = job.retry_delay * job.retry_backoff ** (run.attempt - 1)
         if not inline:
-            self._enqueue(run.id, delay)
+            self._requeue(run, delay)
         return delay
+
+    def _requeue(self, run: JobRun, delay: float) -> None:
+        """Put a run that is queued again (retry, lost worker) back on the queue; if the queue
+        cannot take it, the run fails rather than waiting for a message that never comes."""
+        try:
+            self._enqueue(run.id, delay)
+        except Exception as exc:  # noqa: BLE001 - recorded on the run
+            log.exception("could not queue job run %s again", run.id)
+            self._store.fail_unqueued(run.id, f"could not queue the run again: {exc}")
 
     # -- the consumer, the clock ------------------------------------------------------
     def start_background(self, *, consume: bool | None = None, threads: int | None = None) -> None:
@@ -307,7 +318,7 @@ class JobRunner:
             if run.state == "queued":
                 job = self.jobs.get(run.name)
                 delay = job.retry_delay * job.retry_backoff ** (run.attempt - 1) if job else 0.0
-                self._enqueue(run.id, delay)
+                self._requeue(run, delay)
             self._announce(run)
         return changed
 
@@ -327,7 +338,7 @@ class JobRunner:
                 lost = self._store.lose(run, "the worker running it was stopped before the run ended")
                 if lost is not None:
                     if lost.state == "queued":
-                        self._enqueue(lost.id)
+                        self._requeue(lost, 0.0)
                     self._announce(lost)
         if self._huey is not None:
             with contextlib.suppress(Exception):

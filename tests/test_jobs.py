@@ -13,7 +13,7 @@ import pytest
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from rm365_core import Job, Tab, hookimpl, require_tab
+from rm365_core import DomainError, Job, Tab, hookimpl, require_tab
 from rm365_core._app import build_kernel
 from rm365_core._core.models import JobRunRecord
 from rm365_core._settings import SettingsError, load_settings
@@ -213,6 +213,15 @@ def test_arguments_that_cannot_travel_to_a_worker_are_refused(rm365_site, execut
         site.kernel.jobs.start("jobs.count", n=object())
     with pytest.raises(LookupError, match="no job 'jobs.nope' is registered"):
         site.kernel.jobs.start("jobs.nope")
+
+
+def test_a_run_the_queue_cannot_take_is_refused_with_503_and_recorded_failed(rm365_site, executions):
+    site = _site(rm365_site, executions, jobs_url="redis://127.0.0.1:1/0", jobs_in_web=False)
+    with pytest.raises(DomainError) as refused:
+        site.kernel.jobs.start("jobs.count")
+    assert refused.value.status == 503 and "queue is unreachable" in refused.value.message
+    run = site.client_with_tabs("jobs").get(f"/api/v1/jobs/{refused.value.fields['run_id']}").json()
+    assert run["state"] == "failed" and run["error"].startswith("could not queue the run")
 
 
 def test_a_job_url_that_is_not_a_queue_stops_start_up_naming_the_setting():
