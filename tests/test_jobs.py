@@ -3,6 +3,10 @@ started once per period, and runs whose worker stopped beating."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import types
@@ -237,3 +241,71 @@ def test_job_settings_out_of_range_name_their_variable():
 def test_a_periodic_job_faster_than_a_second_is_refused():
     with pytest.raises(ValueError, match="at least one second"):
         Job(name="spin", func=lambda kernel, progress: None, every=timedelta(milliseconds=10))
+
+
+HOLDING_PLUGIN = """
+import os, time
+from rm365_core import Job, Tab, hookimpl
+
+def hold(kernel, progress, hold_file):
+    progress(0, 1, "holding")
+    while os.path.exists(hold_file):
+        time.sleep(0.05)
+    progress(1, 1, "released")
+    return os.getpid()
+
+@hookimpl
+def register_tabs():
+    return [Tab(id="holding", title="Holding")]
+
+@hookimpl
+def register_jobs():
+    return [Job(name="hold", func=hold, tab="holding")]
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_stopped_with_sigterm_finishes_its_run_before_it_exits(rm365_site, tmp_path, monkeypatch):
+    (tmp_path / "rm365_holding.py").write_text(HOLDING_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    site = rm365_site(plugins=["holding"], discover=False, plugin_paths=["holding=rm365_holding"], jobs_in_web=False)
+    settings = site.kernel.settings
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RM365_")}
+    env.update({
+        "RM365_ENV": "test",
+        "RM365_DATA_DIR": str(settings.data_dir),  # the embedded SQLite queue of the site
+        "RM365_SECRET_KEY": settings.secret_key,
+        "RM365_PLUGINS": "holding",
+        "RM365_PLUGIN_PATHS": "holding=rm365_holding",
+        "RM365_AUTO_UPGRADE": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+        "PYTHONUNBUFFERED": "1",
+    })
+    if settings.database_url:
+        env["RM365_DATABASE_URL"] = settings.database_url
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        worker = subprocess.Popen([sys.executable, "-m", "rm365_core.cli", "worker", "--threads", "1"],
+                                  env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while "rm365 worker ready" not in log.read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        hold = tmp_path / "hold"
+        hold.touch()
+        run = site.kernel.jobs.start("holding.hold", hold_file=str(hold))
+        while (current := site.kernel.jobs.get_run(run.id)) and current.state != "running":
+            assert time.monotonic() < deadline, current
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.poll() is None, "the worker left before its run ended"
+        hold.unlink()
+        assert worker.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    final = site.kernel.jobs.get_run(run.id)
+    assert final is not None and final.state == "done" and final.result == worker.pid
