@@ -192,3 +192,16 @@ def test_only_an_admin_may_change_or_delete_an_admin(site):
     assert manager.patch(f"/api/v1/users/{boss}", json={"password": "taken over!"}).status_code == 403
     assert manager.delete(f"/api/v1/users/{boss}").status_code == 403
     assert admin.post("/api/v1/users", json={"username": "boss2", "password": "long enough", "role": "admin"}).status_code == 201
+
+
+def test_request_fields_take_json_types_as_they_are(site):
+    admin = site.admin_client()
+    response = admin.post("/api/v1/users", json={"username": "bob", "password": "long enough", "active": 0})
+    assert response.status_code == 422 and response.json()["field"] == "active"
+    assert admin.get("/api/v1/users/bob").status_code == 404
+
+
+@pytest.mark.parametrize("tabs", [[""], ["stock..count"], ["x" * 151]])
+def test_malformed_tab_ids_are_refused_naming_the_field(site, tabs):
+    response = site.admin_client().post("/api/v1/roles", json={"name": "counter", "allowed_tabs": tabs})
+    assert response.status_code == 422 and response.json()["field"] == "allowed_tabs.0"

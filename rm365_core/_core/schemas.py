@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 USERNAME = r"^[A-Za-z0-9_.@-]+$"
 ROLE_NAME = r"^[a-z0-9_.-]+$"
+#: A tab id as roles and users hold it ("*" is every tab).
+TabId = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$")]
+#: Requests take JSON types as they are: ``"active": 0`` is not a boolean.
+STRICT = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
 
 
 class RefreshRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
 class LogoutRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     refresh_token: str | None = Field(default=None, max_length=200)
 
 
@@ -39,19 +47,19 @@ class MeResponse(BaseModel):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     username: str = Field(min_length=1, max_length=150, pattern=USERNAME)
     password: str = Field(min_length=8, max_length=1024)
-    role: str = "user"
-    allowed_tabs: list[str] = Field(default_factory=list)
+    role: str = Field(default="user", min_length=1, max_length=64)
+    allowed_tabs: list[TabId] = Field(default_factory=list, max_length=500)
     active: bool = True
 
 
 class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     password: str | None = Field(default=None, min_length=8, max_length=1024)
-    role: str | None = None
-    allowed_tabs: list[str] | None = None
+    role: str | None = Field(default=None, min_length=1, max_length=64)
+    allowed_tabs: list[TabId] | None = Field(default=None, max_length=500)
     active: bool | None = None
 
 
@@ -66,14 +74,14 @@ class UserOut(BaseModel):
 
 
 class RoleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str = Field(min_length=1, max_length=64, pattern=ROLE_NAME)
-    allowed_tabs: list[str] = Field(default_factory=list)
+    allowed_tabs: list[TabId] = Field(default_factory=list, max_length=500)
 
 
 class RoleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    allowed_tabs: list[str] | None = None
+    model_config = STRICT
+    allowed_tabs: list[TabId] | None = Field(default=None, max_length=500)
 
 
 class RoleOut(BaseModel):
