@@ -191,7 +191,8 @@ def test_only_an_admin_may_change_or_delete_an_admin(site):
     boss = admin.get("/api/v1/auth/me").json()["username"]
     assert manager.patch(f"/api/v1/users/{boss}", json={"password": "taken over!"}).status_code == 403
     assert manager.delete(f"/api/v1/users/{boss}").status_code == 403
-    assert admin.post("/api/v1/users", json={"username": "boss2", "password": "long enough", "role": "admin"}).status_code == 201
+    second = {"username": "boss2", "password": "long enough", "role": "admin"}
+    assert admin.post("/api/v1/users", json=second).status_code == 201
 
 
 def test_request_fields_take_json_types_as_they_are(site):
