@@ -271,12 +271,20 @@ def origin_allowed(origin: str | None, environ: dict[str, Any] | None, listed: l
 
 def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
     attrs = sa_inspect(obj).attrs
-    return any(attrs[name].history.has_changes() for name in fields)
+    return any(name in attrs and attrs[name].history.has_changes() for name in fields)
 
 
-def _note_access_changes(session: Session, _context: Any) -> None:
+def _note_access_changes(session: Session, context: Any) -> None:
     if session.info.get(ACCESS_KEY) is None:
         return
+    try:
+        _collect_access_changes(session)
+    except Exception:  # never let this bookkeeping fail the caller's flush
+        log.exception("could not tell which users' realtime access changed; re-checking everyone")
+        session.info[_PENDING_KEY] = None
+
+
+def _collect_access_changes(session: Session) -> None:
     from ._core.models import RevokedAccessToken, Role, User
 
     pending: set[int] | None = session.info.get(_PENDING_KEY, set())
