@@ -2,7 +2,8 @@
 
 A room is ``<tab>`` or ``<tab>:<resource...>`` (``inventory``, ``inventory:item:SKU1``): a
 client must hold the tab (the part before the first ``:``) and pass every
-:class:`RoomPolicy` registered for a matching prefix. An :class:`Intent` is a client event a
+:class:`RoomPolicy` registered for a matching prefix. Job progress rooms
+(``<tab>:job:<run id>``) are the kernel's: holding the tab is enough. An :class:`Intent` is a client event a
 plugin handles; it names the tab a caller must hold before its handler runs.
 """
 
@@ -44,6 +45,8 @@ _ROOM_RE = re.compile(r"^(?P<tab>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)(?::[^\x0
 # Refusing room names of that shape means no client can ever join another client's sid room.
 _SID_SHAPED_RE = re.compile(r"^[A-Za-z0-9_-]{20}$")
 _EVENT_NAME_RE = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
+# ``<tab>:job:<run id>``: the kernel's job progress rooms (see ``_jobs_runs.py``).
+_JOB_ROOM_RE = re.compile(r"^[^:]+:job:[A-Za-z0-9_-]+$")
 _TAB_RE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$")
 
 #: ``check(principal, room)``: truthy admits; it may be async.
@@ -122,6 +125,8 @@ class RoomRules:
             return "invalid room"
         if not principal.has_tab(tab):
             return "forbidden"
+        if _JOB_ROOM_RE.match(room):
+            return None  # the kernel's room: every holder of the job's tab may follow a run
         for policy in self.policies:
             prefix = policy.prefix
             boundary = prefix if prefix.endswith(":") else prefix + ":"

@@ -213,3 +213,14 @@ def test_an_intent_answers_forbidden_to_a_caller_without_its_tab(serve, connect,
 
     assert carol.emit("labels.print", {}) == {"ok": False, "error": "forbidden"}
     assert calls == []
+
+
+def test_job_progress_rooms_need_only_the_tab_whatever_the_plugins_room_policy(serve, connect, tokens):
+    hub, url = serve()
+    hub.add_room_policy("inventory", lambda principal, room: ":" not in room)  # like inventory's
+    alice = connect(url, tokens.add("alice", ALICE))
+    carol = connect(url, tokens.add("carol", Principal(3, "carol", "staff", frozenset({"labels"}))))
+
+    assert alice.join("inventory:job:0f3a9c") == {"ok": True}
+    assert alice.join("inventory:item:SKU1") == {"ok": False, "error": "forbidden"}
+    assert carol.join("inventory:job:0f3a9c") == {"ok": False, "error": "forbidden"}
