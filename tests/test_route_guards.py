@@ -2,8 +2,9 @@
 
 The site runs with every installed plugin. A route is declared when its dependency tree
 holds a ``require_tab(...)`` (tab), ``login_required`` (any logged-in user) or ``public``
-(or its endpoint has ``__rm365_public__``). A route added later without a declaration
-fails ``test_every_route_declares_who_may_call_it`` with its path.
+(or its endpoint has ``__rm365_public__``). The kernel refuses a plugin with an
+undeclared route when it accepts it (``rm365_core/_route_guards.py``); these tests also
+walk the whole app, the kernel's own routes included.
 """
 
 from __future__ import annotations
