@@ -110,3 +110,12 @@ def test_tab_changes_and_logout_reach_sockets_on_another_worker(rm365_site, site
     assert answer.status_code == 204
     on_b.wait_for("disconnect")
     assert not on_b.connected
+
+
+def test_a_bad_realtime_limit_stops_start_up_naming_the_variable(rm365_site, monkeypatch):
+    from rm365_core import SettingsError
+
+    monkeypatch.setenv("RM365_REALTIME_MAX_CONNECTIONS_PER_USER", "0")
+
+    with pytest.raises(SettingsError, match="RM365_REALTIME_MAX_CONNECTIONS_PER_USER"):
+        rm365_site(plugins=[], discover=False)
