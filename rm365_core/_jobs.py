@@ -31,6 +31,9 @@ __all__ = ["Job", "JobRun", "JobRunner", "Progress"]
 PROGRESS_INTERVAL = 0.2
 #: How often the clock thread looks for a new period of a periodic job (seconds).
 CLOCK_TICK = 0.2
+#: Finished runs are kept this long, then deleted (a periodic job leaves one row a period).
+KEEP_FINISHED_SECONDS = 14 * 24 * 3600.0
+PRUNE_EVERY_SECONDS = 600.0
 
 
 @dataclass
@@ -279,7 +282,7 @@ class JobRunner:
 
     def _tick_forever(self) -> None:
         settings = self.kernel.settings
-        next_beat = 0.0
+        next_beat = next_prune = 0.0
         while not self._stop.wait(CLOCK_TICK):
             try:
                 if self._consumer is not None:
@@ -288,6 +291,9 @@ class JobRunner:
                     next_beat = time.monotonic() + settings.jobs_heartbeat_seconds
                     self._store.heartbeat({run.id: run.attempt for run in list(self._running.values())})
                     self.reap()
+                if time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                    self._store.prune(KEEP_FINISHED_SECONDS)
             except Exception:  # noqa: BLE001 - the clock must survive a database hiccup
                 log.exception("job clock failed; trying again")
                 self._stop.wait(1.0)

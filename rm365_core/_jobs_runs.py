@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ._core.models import JobRunRecord
@@ -251,6 +251,18 @@ class RunStore:
                     )
                     .values(heartbeat_at=now)
                 )
+
+    def prune(self, keep_seconds: float) -> int:
+        """Delete runs that ended more than ``keep_seconds`` ago; returns how many."""
+        cutoff = utcnow() - timedelta(seconds=keep_seconds)
+        with self.databases.session("core") as session:
+            return int(
+                session.execute(
+                    delete(JobRunRecord).where(
+                        JobRunRecord.state.in_(("done", "failed")), JobRunRecord.finished_at < cutoff
+                    )
+                ).rowcount
+            )
 
     def reap(self, stale_seconds: float) -> list[JobRun]:
         """Runs whose worker stopped beating for ``stale_seconds``: queued again when attempts

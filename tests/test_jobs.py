@@ -17,7 +17,7 @@ import pytest
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from rm365_core import DomainError, Job, Tab, hookimpl, require_tab
+from rm365_core import DomainError, Job, Tab, hookimpl, require_tab, utcnow
 from rm365_core._app import build_kernel
 from rm365_core._core.models import JobRunRecord
 from rm365_core._settings import SettingsError, load_settings
@@ -217,6 +217,20 @@ def test_arguments_that_cannot_travel_to_a_worker_are_refused(rm365_site, execut
         site.kernel.jobs.start("jobs.count", n=object())
     with pytest.raises(LookupError, match="no job 'jobs.nope' is registered"):
         site.kernel.jobs.start("jobs.nope")
+
+
+def test_finished_runs_are_deleted_once_older_than_the_keeping_time(rm365_site, executions):
+    site = _site(rm365_site, executions)
+    old = site.kernel.jobs.run_now("jobs.count")
+    recent = site.kernel.jobs.run_now("jobs.count")
+    queued = site.kernel.jobs._store.create("c" * 32, "jobs.count", "jobs", {}, max_attempts=1)
+    assert queued is not None
+    with site.kernel.databases.session("core") as session:
+        session.get(JobRunRecord, old.id).finished_at = utcnow() - timedelta(days=15)
+    assert site.kernel.jobs._store.prune(keep_seconds=14 * 24 * 3600) == 1
+    assert site.kernel.jobs.get_run(old.id) is None
+    assert site.kernel.jobs.get_run(recent.id) is not None
+    assert site.kernel.jobs.get_run(queued.id) is not None  # never a run that has not ended
 
 
 def test_a_run_the_queue_cannot_take_is_refused_with_503_and_recorded_failed(rm365_site, executions):
