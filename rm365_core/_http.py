@@ -266,7 +266,7 @@ _SUSPECT = re.compile(rb"\\u|\x7f|\xc2[\x80-\x9f]")
 
 def _body_problem(body: bytes, *, form: bool) -> dict[str, Any] | None:
     if form:
-        for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             bad = control_character(name) or control_character(value)
             if bad is not None:
                 return _refusal(name, bad, ["body", name])

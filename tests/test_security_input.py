@@ -124,3 +124,12 @@ def test_every_integer_parameter_of_the_kernels_routes_is_bounded(site):
                 spec = parameter.get("schema", {})
                 if spec.get("type") == "integer":
                     assert "maximum" in spec and "minimum" in spec, (path, parameter["name"])
+
+
+def test_raw_utf8_in_a_form_body_is_not_mistaken_for_a_control_character(site):
+    response = site.client.post(
+        "/api/v1/auth/login",
+        content="username=ğğ&password=wrong-pass".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 401
