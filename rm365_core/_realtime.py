@@ -38,7 +38,7 @@ from ._realtime_access import AccessGuard, Connection, Connections, RealtimeSett
 from ._realtime_emit import Emitter
 from ._realtime_intents import RealtimeError, ack_error, ack_ok, run_intent
 from ._realtime_presence import Presence, presence_color
-from ._realtime_redis import ControlChannel, RedisManager, redact_url, redis_client, wait_subscribed
+from ._realtime_redis import ConnectionCounts, ControlChannel, RedisManager, redact_url, redis_client, wait_subscribed
 from ._realtime_rooms import MAX_ROOM_LENGTH, Intent, RoomPolicy, RoomRules, room_tab
 
 __all__ = ["Hub", "Intent", "RealtimeError", "RoomPolicy", "SOCKETIO_PATH", "presence_color"]
@@ -205,6 +205,7 @@ class Hub:
                     f"RM365_REDIS_URL: cannot reach Redis at {redact_url(self.redis_url)}: {exc}"
                 ) from exc
             self.presence_state.use_redis(self._redis, self.redis_prefix)
+            self.connections.shared = ConnectionCounts(self._redis, self.redis_prefix, ttl=60.0)
             self._control = ControlChannel(self._redis, f"{self.redis_prefix}:control", self._on_control)
             await self._control.start()
             # Start python-socketio's Redis listener now rather than at the first connection,
@@ -266,6 +267,7 @@ class Hub:
 
     async def _sweep(self) -> None:
         await self.presence_state.sweep(self.connections.rooms())
+        await self.connections.refresh_shared()
 
     # ---------------------------------------------------------------- emitting
 
@@ -345,7 +347,7 @@ class Hub:
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         if self.sio.manager.is_connected(sid, NAMESPACE):
             return  # a client sending an event called "disconnect": ignore it
-        connection = self.connections.remove(sid)
+        connection = await self.connections.release(sid)
         if connection is None:
             return
         async with connection.lock:

@@ -30,6 +30,7 @@ from ._principal import Principal
 
 if TYPE_CHECKING:
     from ._realtime import Hub
+    from ._realtime_redis import ConnectionCounts
 
 log = logging.getLogger("rm365.realtime")
 
@@ -45,7 +46,7 @@ class RealtimeSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RM365_REALTIME_", env_file=".env", extra="ignore")
 
-    #: Open connections of one user on one worker; more are refused at connect.
+    #: Open connections of one user (on the whole site with Redis); more are refused.
     max_connections_per_user: int = Field(default=20, ge=1, le=10_000)
     #: Client events (joins, presence, intents) one user may send per second, on average ...
     events_per_second: float = Field(default=30.0, gt=0, le=10_000)
@@ -97,12 +98,36 @@ class Connections:
         self.by_sid: dict[str, Connection] = {}
         self._by_user: dict[str, set[str]] = {}
         self._buckets: dict[str, TokenBucket] = {}
+        #: With Redis: every worker's connections, so the limit holds for the whole site.
+        self.shared: ConnectionCounts | None = None
 
-    def refusal(self, principal: Principal) -> str | None:
-        """Why ``principal`` may not open one more connection, or None."""
-        if len(self._by_user.get(principal.username, ())) >= self.limits.max_connections_per_user:
+    async def claim(self, connection: Connection) -> str | None:
+        """Count ``connection`` (None) or say why its user may not open one more."""
+        username, limit = connection.principal.username, self.limits.max_connections_per_user
+        if len(self._by_user.get(username, ())) >= limit:
             return "too many connections"
+        if self.shared is not None:
+            try:
+                if not await self.shared.claim(username, connection.sid, limit):
+                    return "too many connections"
+            except Exception:  # Redis trouble: this worker's own limit still holds
+                log.exception("could not count realtime connections in Redis")
+        self.add(connection)
         return None
+
+    async def release(self, sid: str) -> Connection | None:
+        """Forget a closed connection, here and in the shared count."""
+        connection = self.remove(sid)
+        if connection is not None and self.shared is not None:
+            try:
+                await self.shared.release(connection.principal.username, sid)
+            except Exception:  # its entry lapses on its own
+                log.exception("could not uncount a realtime connection in Redis")
+        return connection
+
+    async def refresh_shared(self) -> None:
+        if self.shared is not None:
+            await self.shared.refresh([(c.principal.username, c.sid) for c in self.by_sid.values()])
 
     def add(self, connection: Connection) -> None:
         self.by_sid[connection.sid] = connection
@@ -165,14 +190,14 @@ class AccessGuard:
             principal = None
         if principal is None:
             raise SioConnectionRefusedError("invalid or expired token")
-        refusal = self.hub.connections.refusal(principal)
+        connection = Connection(sid, principal, token)
+        refusal = await self.hub.connections.claim(connection)
         if refusal is not None:
             raise SioConnectionRefusedError(refusal)
-        return Connection(sid, principal, token)
+        return connection
 
     def track(self, connection: Connection) -> None:
-        """Count an admitted connection and close it when its token expires."""
-        self.hub.connections.add(connection)
+        """Close an admitted connection when its token expires."""
         expires = token_expiry(connection.token)
         if expires is not None:
             self.expire_at(connection, expires)

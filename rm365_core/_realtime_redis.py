@@ -2,7 +2,8 @@
 
 Rooms and broadcasts go through python-socketio's Redis manager (with a bounded pool);
 the control channel carries the hub's own messages (close a user's connections, re-check
-who may stay in which room) to every worker of the site.
+who may stay in which room) to every worker of the site; ``ConnectionCounts`` keeps each
+user's open connections on every worker, for the per-user limit.
 """
 
 from __future__ import annotations
@@ -126,3 +127,45 @@ class ControlChannel:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
             self._pubsub = None
+
+
+class ConnectionCounts:
+    """Each user's open connections on every worker: a sorted set per user of ``host:sid``,
+    scored by when the entry lapses, so a vanished worker's connections stop counting."""
+
+    def __init__(self, redis: Any, prefix: str, ttl: float) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._ttl = ttl
+        self._host = uuid.uuid4().hex
+
+    def _key(self, username: str) -> str:
+        return f"{self._prefix}:realtime:connections:{username}"
+
+    async def claim(self, username: str, sid: str, limit: int) -> bool:
+        """Count one more connection of ``username``; False (and not counted) past ``limit``."""
+        key, member, now = self._key(username), f"{self._host}:{sid}", time.time()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zadd(key, {member: now + self._ttl})
+            pipe.zcard(key)
+            pipe.pexpire(key, int(self._ttl * 1000))
+            _, _, count, _ = await pipe.execute()
+        if int(count) > limit:
+            await self._redis.zrem(key, member)
+            return False
+        return True
+
+    async def release(self, username: str, sid: str) -> None:
+        await self._redis.zrem(self._key(username), f"{self._host}:{sid}")
+
+    async def refresh(self, connections: list[tuple[str, str]]) -> None:
+        """Keep counting this worker's ``(username, sid)`` connections."""
+        if not connections:
+            return
+        expires = time.time() + self._ttl
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for username, sid in connections:
+                pipe.zadd(self._key(username), {f"{self._host}:{sid}": expires})
+                pipe.pexpire(self._key(username), int(self._ttl * 1000))
+            await pipe.execute()

@@ -4,6 +4,7 @@ allow, and one user cannot flood the hub. The hub on its own, with tokens it is 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
@@ -85,8 +86,9 @@ def tokens() -> Tokens:
 def serve(tokens: Tokens) -> Iterator[Callable[..., tuple[Hub, str]]]:
     with ExitStack() as stack:
 
-        def start(**limits: Any) -> tuple[Hub, str]:
-            hub = Hub(authenticate=tokens.authenticate, limits=RealtimeSettings(**limits))
+        def start(redis_url: str | None = None, redis_prefix: str = "rm365", **limits: Any) -> tuple[Hub, str]:
+            hub = Hub(authenticate=tokens.authenticate, limits=RealtimeSettings(**limits),
+                      redis_url=redis_url, redis_prefix=redis_prefix)
             return hub, stack.enter_context(live_server(build_app(hub)))
 
         yield start
@@ -224,3 +226,22 @@ def test_job_progress_rooms_need_only_the_tab_whatever_the_plugins_room_policy(s
     assert alice.join("inventory:job:0f3a9c") == {"ok": True}
     assert alice.join("inventory:item:SKU1") == {"ok": False, "error": "forbidden"}
     assert carol.join("inventory:job:0f3a9c") == {"ok": False, "error": "forbidden"}
+
+
+@pytest.mark.redis
+def test_the_connection_limit_holds_across_workers_sharing_redis(serve, connect, tokens):
+    from rm365_core.testing import redis_url, require_service
+
+    url = require_service("Redis", redis_url(), "RM365_TEST_REDIS_URL")
+    prefix = f"rm365test-{uuid.uuid4().hex[:12]}"
+    _, url_a = serve(redis_url=url, redis_prefix=prefix, max_connections_per_user=2)
+    _, url_b = serve(redis_url=url, redis_prefix=prefix, max_connections_per_user=2)
+    token = tokens.add("alice", ALICE)
+    on_a, on_b = connect(url_a, token), connect(url_b, token)
+
+    with pytest.raises(RealtimeConnectionRefused) as refused:
+        connect(url_a, token)
+
+    assert refused.value.reason == "too many connections"
+    on_b.close()
+    assert connect_when_allowed(connect, url_a, token).connected and on_a.connected
