@@ -257,14 +257,15 @@ def test_a_periodic_job_runs_once_per_period_with_two_web_and_two_job_workers(si
     began = time.time()
     time.sleep(4.5)
     ended = time.time()
-    lines = [line.split() for line in ticks.read_text().splitlines()]
-    run_ids = [run_id for run_id, _ in lines]
-    assert len(run_ids) == len(set(run_ids)), "a run was executed twice"
     with site.engine.connect() as conn:
         rows = conn.execute(
             select(JobRunRecord.id, JobRunRecord.period, JobRunRecord.state)
             .where(JobRunRecord.name == "jobsample.tick")
         ).all()
+    # Read after the runs: every run done by then has written its line.
+    lines = [line.split() for line in ticks.read_text().splitlines()]
+    run_ids = [run_id for run_id, _ in lines]
+    assert len(run_ids) == len(set(run_ids)), "a run was executed twice"
     periods = [row.period for row in rows]
     assert len(periods) == len(set(periods)), "a period has two runs"
     assert {row.id for row in rows if row.state == "done"} <= set(run_ids)
