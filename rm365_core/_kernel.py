@@ -129,10 +129,11 @@ class Kernel:
         c = plugin.contributions
         name = plugin.name
         settings_cls = c.get("register_settings")
+        plugin_settings = None
         if settings_cls is not None:
             if not (isinstance(settings_cls, type) and issubclass(settings_cls, PluginSettings)):
                 raise TypeError("register_settings must return a PluginSettings subclass")
-            self.plugin_settings[name] = load_section(settings_cls, settings_cls.model_config.get("env_prefix", ""))
+            plugin_settings = load_section(settings_cls, settings_cls.model_config.get("env_prefix", ""))
         tables = self._as_tables(plugin, c.get("register_tables"))
         tabs = self._as_list(c.get("register_tabs"))
         for tab in tabs:
@@ -161,10 +162,12 @@ class Kernel:
         for job in jobs:
             if not isinstance(job, Job):
                 raise TypeError("register_jobs must return Job objects")
-        # Everything validated: now commit it all, so a failure above leaves no trace.
         for service_name in services:
             if self.services.get(service_name) is not None:
                 raise ValueError(f"service {service_name!r} is already registered")
+        # Everything validated: now take it all in, so a failure above leaves no trace.
+        if plugin_settings is not None:
+            self.plugin_settings[name] = plugin_settings
         for service_name, service in services.items():
             self.services.add(service_name, service, name)
         if tables is not None:
@@ -184,20 +187,6 @@ class Kernel:
             self.device_handlers.setdefault(event, []).append((name, handler))
         for job in jobs:
             self.jobs.add(job, owner=name)
-
-    def _withdraw(self, plugin: Plugin) -> None:
-        """Take back all that ``_accept`` took in from ``plugin`` (quarantined after loading)."""
-        name = plugin.name
-        self.routers = [entry for entry in self.routers if entry[0] != name]
-        self.tabs = [tab for tab in self.tabs if tab.plugin != name]
-        self.tables.pop(name, None)
-        self.plugin_settings.pop(name, None)
-        self.services.withdraw(name)
-        self.room_policies = [(owner, policy) for owner, policy in self.room_policies if owner != name]
-        self.intents = {event: entry for event, entry in self.intents.items() if entry[0] != name}
-        for handlers in self.device_handlers.values():
-            handlers[:] = [(owner, handler) for owner, handler in handlers if owner != name]
-        self.jobs.jobs = {key: job for key, job in self.jobs.jobs.items() if job.owner != name}
 
     @staticmethod
     def _as_list(value: Any) -> list[Any]:

@@ -183,7 +183,7 @@ def test_a_plugin_failing_in_startup_stops_answering_over_http_and_the_hub(rm365
     assert realtime.emit("good.ping", {}) == {"ok": True}
 
 
-def test_plugins_requiring_one_that_fails_in_register_realtime_are_withdrawn(rm365_site):
+def test_plugins_requiring_one_that_fails_in_register_realtime_miss_a_dependency(rm365_site):
     site = rm365_site(plugins=[], extra=pick("broken_realtime", "needs_realtime"), discover=False)
 
     row = plugin_states(site)["needs_realtime"]
