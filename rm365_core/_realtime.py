@@ -38,7 +38,7 @@ from ._realtime_access import AccessGuard, Connection, Connections, RealtimeSett
 from ._realtime_emit import Emitter
 from ._realtime_intents import RealtimeError, ack_error, ack_ok, run_intent
 from ._realtime_presence import Presence, presence_color
-from ._realtime_redis import ConnectionCounts, ControlChannel, RedisManager, redact_url, redis_client, wait_subscribed
+from ._realtime_redis import ConnectionCounts, ControlChannel, RedisManager, connect_redis, wait_subscribed
 from ._realtime_rooms import MAX_ROOM_LENGTH, Intent, RoomPolicy, RoomRules, room_tab
 
 __all__ = ["Hub", "Intent", "RealtimeError", "RoomPolicy", "SOCKETIO_PATH", "presence_color"]
@@ -194,16 +194,11 @@ class Hub:
             return
         self._started = True
         if self.redis_url:
-            import redis.asyncio as aioredis
-
             try:
-                self._redis = redis_client(aioredis, self.redis_url, decode_responses=True)
-                await self._redis.ping()
-            except Exception as exc:
+                self._redis = await connect_redis(self.redis_url)
+            except RuntimeError:
                 self._started = False
-                raise RuntimeError(
-                    f"RM365_REDIS_URL: cannot reach Redis at {redact_url(self.redis_url)}: {exc}"
-                ) from exc
+                raise
             self.presence_state.use_redis(self._redis, self.redis_prefix)
             self.connections.shared = ConnectionCounts(self._redis, self.redis_prefix, ttl=60.0)
             self._control = ControlChannel(self._redis, f"{self.redis_prefix}:control", self._on_control)

@@ -44,6 +44,21 @@ def redis_client(module: Any, url: str, **options: Any) -> Any:
     return module.Redis(connection_pool=pool)
 
 
+async def connect_redis(url: str) -> Any:
+    """An asyncio Redis client for ``url`` that answered a PING; else an error naming the
+    setting (with the password hidden)."""
+    import redis.asyncio as aioredis
+
+    client = redis_client(aioredis, url, decode_responses=True)
+    try:
+        await client.ping()
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+        raise RuntimeError(f"RM365_REDIS_URL: cannot reach Redis at {redact_url(url)}: {exc}") from exc
+    return client
+
+
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """python-socketio's Redis manager with a bounded, blocking connection pool.
 
