@@ -28,7 +28,8 @@ from sqlalchemy.pool import NullPool
 from rm365_core._core.models import JobRunRecord
 from rm365_core.testing import FreshSchema, RealtimeTestClient, postgres_url, redis_url, require_service
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+#: Four cold starts on a loaded 2-core machine can take minutes; the first test pays for them.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(480)]
 
 STALE_SECONDS = 3.0
 
@@ -106,7 +107,7 @@ class Process:
         self._log_file.flush()
         return self.log.read_text()[-4000:]
 
-    def wait_for_line(self, text: str, timeout: float = 180) -> None:
+    def wait_for_line(self, text: str, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.log.read_text():
             if self.proc.poll() is not None:
@@ -134,7 +135,7 @@ class Web(Process):
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(name, ["serve", "--port", str(self.port), "--log-level", "warning"], env, log_dir)
 
-    def wait_ready(self, timeout: float = 180) -> None:
+    def wait_ready(self, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -195,10 +196,25 @@ class Site:
         self.engine.dispose()
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    result = subprocess.run([sys.executable, "-m", "rm365_core.cli", *args], env=env, input=stdin,
-                            capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, f"rm365 {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+def _prepare(env: dict[str, str], admin: str, password: str) -> None:
+    """What ``rm365 db upgrade`` and ``rm365 users create-admin`` do, in this process (two
+    interpreter start-ups fewer on a loaded machine): the job sample plugin has no tables."""
+    from rm365_core import _migrations
+    from rm365_core._app import build_kernel
+    from rm365_core._core.service import UserService
+    from rm365_core._settings import Settings
+
+    settings = Settings(env="test", database_url=env["RM365_DATABASE_URL"], secret_key=env["RM365_SECRET_KEY"],
+                        data_dir=Path(env["RM365_DATA_DIR"]), plugins=[])
+    kernel = build_kernel(settings, discover_installed=False)
+    try:
+        _migrations.upgrade(kernel)
+        service = UserService(kernel)
+        with kernel.databases.session("core") as session:
+            service.seed_roles(session)
+            service.create_admin(session, admin, password)
+    finally:
+        kernel.databases.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +243,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
     })
-    _cli(env, "db", "upgrade")
     admin, password = f"admin_{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(16)
-    _cli(env, "users", "create-admin", admin, "--password-stdin", stdin=password + "\n")
+    _prepare(env, admin, password)
     cluster = Site(env, tmp, schema.url)
     try:
         cluster.webs = [Web("web-a", env, tmp), Web("web-b", env, tmp)]
