@@ -281,7 +281,9 @@ def list_devices(request: Request) -> list[Device]:
 
 @tabs_router.get("/jobs/{run_id}", response_model=JobRunOut, tags=["jobs"])
 def job_status(
-    request: Request, run_id: str = Path(max_length=64), user: Principal = Depends(login_required)
+    request: Request,
+    run_id: str = Path(max_length=64, description="the run's id (hex)"),
+    user: Principal = Depends(login_required),
 ) -> JobRunOut:
     """A background job run's state and progress, the same on every worker; needs the tab
     of the job (``system`` for jobs that name none)."""
@@ -290,7 +292,7 @@ def job_status(
     jobs = _kernel(request).jobs
     if not any(user.has_tab(tab) for tab in jobs.tabs()):
         raise DomainError(403, "you do not have the tab of any job")
-    run = jobs.get_run(run_id)
+    run = jobs.get_run(run_id) if run_id.isascii() and run_id.isalnum() else None  # no odd text to the database
     if run is None:
         raise DomainError(404, f"job run {run_id!r} not found")
     if not user.has_tab(run.tab):
