@@ -5,7 +5,7 @@ from ._db import database_metadata, emit_on_commit, make_base
 from ._deps import db_session, get_kernel, service
 from ._errors import DomainError
 from ._http import body_limit
-from ._jobs import Job
+from ._jobs import Job, JobRun, Progress
 from ._kernel import Kernel, Tables
 from ._migrations import run_migrations
 from ._pagination import MAX_PAGE, MAX_SIZE, Page, PageParams, page_params, paginate
@@ -29,12 +29,14 @@ __all__ = [
     "Hub",
     "Intent",
     "Job",
+    "JobRun",
     "Kernel",
     "Page",
     "PageParams",
     "UTCDateTime",
     "PluginManifest",
     "PluginSettings",
+    "Progress",
     "Principal",
     "RealtimeError",
     "RoomPolicy",
