@@ -1,7 +1,7 @@
 """The item list: search, filters, sort and paging, all in SQL. Pages go by keyset (``after=``,
-the ``next_after`` of the page before) or by number; the total is counted exactly up to
-:data:`EXACT_UP_TO` rows, estimated by PostgreSQL's planner past that, and carried in the
-keyset cursor so that later pages do not count again."""
+the ``next_after`` of the page before) or by number. A search counts its matches in the pass
+that sorts them; otherwise the total is exact up to :data:`EXACT_UP_TO` rows and PostgreSQL's
+estimate past that. The keyset cursor carries the total, so later pages do not count again."""
 
 from __future__ import annotations
 
@@ -171,29 +171,20 @@ def list_items(
             by_stock.append(level.in_([w for w in wanted if w in DEMAND_STATUSES]))
         if by_stock:
             conditions.append(or_(*by_stock))
-        page_conditions = list(conditions)
-        if cursor is not None:
-            value, pk = cursor[0], cursor[1]
-            if key in _UNIQUE_SORTS:
-                page_conditions.append(order < value if descending else order > value)
-            else:
-                row, mark = tuple_(order, Item.id), tuple_(literal(value), literal(pk))
-                page_conditions.append(row < mark if descending else row > mark)
         offset = 0 if cursor is not None else (page - 1) * size
-        rows = session.execute(
-            select(Item, order.label("sort_value"))
-            .select_from(source)
-            .where(*page_conditions)
-            .order_by(order.desc() if descending else order.asc(), Item.id.desc() if descending else Item.id.asc())
-            .limit(size + 1)
-            .offset(offset)
-        ).all()
+        keyset = _keyset(order, key, descending, cursor) if cursor is not None else None
+        rows, counted = _page(
+            session, source, conditions, keyset, order, descending, offset, size, matches_first=bool(search.strip())
+        )
         more = len(rows) > size
         rows = rows[:size]
-        items = [row[0] for row in rows]
+        by_id = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_([r[0] for r in rows])))}
+        items = [by_id[r[0]] for r in rows if r[0] in by_id]
         estimated = False
         if cursor is not None:
             total, estimated = cursor[2], cursor[3]
+        elif counted is not None:
+            total = counted
         elif not more and (items or page == 1):
             total = offset + len(items)  # the last page: no need to count
         else:
@@ -206,8 +197,7 @@ def list_items(
         described = describe(ctx, items, stock, page_demand)
     next_after = None
     if more and rows:
-        last = rows[-1]
-        next_after = encode_cursor(sort, last[1], last[0].id, total, estimated)
+        next_after = encode_cursor(sort, rows[-1][1], rows[-1][0], total, estimated)
     return {
         "items": described,
         "total": total,
@@ -218,6 +208,63 @@ def list_items(
         "next_after": next_after,
         "demand": page_demand is not None,
     }
+
+
+def _keyset(order: Any, key: str, descending: bool, cursor: tuple[Any, int, int, bool]) -> Any:
+    """The rows after the cursor's (sort value, id) in the list's order."""
+    value, pk = cursor[0], cursor[1]
+    if key in _UNIQUE_SORTS:
+        return order < value if descending else order > value
+    row, mark = tuple_(order, Item.id), tuple_(literal(value), literal(pk))
+    return row < mark if descending else row > mark
+
+
+def _page(
+    session: Session,
+    source: Any,
+    conditions: list[Any],
+    keyset: Any,
+    order: Any,
+    descending: bool,
+    offset: int,
+    size: int,
+    *,
+    matches_first: bool,
+) -> tuple[list[tuple[int, Any]], int | None]:
+    """``[(item id, sort value)]`` of one page plus one row (to tell whether more follow), and
+    the number of matching rows when it came for free.
+
+    A search first collects its matches (the trigram index finds them all in one pass) and
+    then sorts them, counting them in the same pass: walking the SKU index instead and
+    filtering would read tens of thousands of rows whenever the matches sit together (every
+    "OMEGA..." under O). Without a search the list walks the sort's index and stops early."""
+    wanted = [*conditions, keyset] if keyset is not None else conditions
+    if matches_first:
+        matches = (
+            select(Item.id.label("id"), order.label("k"))
+            .select_from(source)
+            .where(*wanted)
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        k, pk = matches.c.k, matches.c.id
+        found = session.execute(
+            select(pk, k, func.count().over())
+            .order_by(k.desc() if descending else k.asc(), pk.desc() if descending else pk.asc())
+            .limit(size + 1)
+            .offset(offset)
+        ).all()
+        counted = found[0][2] if found else (0 if offset == 0 else None)
+        return [(row[0], row[1]) for row in found], counted
+    found = session.execute(
+        select(Item.id, order)
+        .select_from(source)
+        .where(*wanted)
+        .order_by(order.desc() if descending else order.asc(), Item.id.desc() if descending else Item.id.asc())
+        .limit(size + 1)
+        .offset(offset)
+    ).all()
+    return [(row[0], row[1]) for row in found], None
 
 
 def _count(session: Session, source: Any, conditions: list[Any]) -> tuple[int, bool]:

@@ -89,15 +89,18 @@ def test_movement_history_answers_the_list_envelope(inv):
     assert item["total"] == 2 and len(item["items"]) == 2
 
 
+@pytest.mark.parametrize("search", ["", "item"], ids=["all", "search"])
 @pytest.mark.parametrize("sort", ["sku", "-sku", "-total", "shelf_lt1", "name", "-updated_at"])
-def test_the_item_list_pages_by_keyset_through_every_item_once_and_counts_once(inv, sort):
+def test_the_item_list_pages_by_keyset_through_every_item_once_and_counts_once(inv, sort, search):
     for n in range(23):
         inv.create(f"SKU-{n:02d}", f"Item {n % 5}", stock={"shelf_lt1": n % 4})
-    by_offset = [i["sku"] for page in (1, 2, 3) for i in inv.items(size=10, page=page, sort=sort)["items"]]
+    by_offset = [
+        i["sku"] for page in (1, 2, 3) for i in inv.items(size=10, page=page, sort=sort, search=search)["items"]
+    ]
 
     seen, after, totals = [], None, set()
     for _ in range(5):
-        params = {"size": 10, "sort": sort, **({"after": after} if after else {})}
+        params = {"size": 10, "sort": sort, "search": search, **({"after": after} if after else {})}
         answer = inv.items(**params)
         seen += [i["sku"] for i in answer["items"]]
         totals.add(answer["total"])
