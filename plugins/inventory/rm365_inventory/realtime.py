@@ -2,7 +2,7 @@
 
 The server broadcasts ``inventory.changed`` (stock), ``inventory.item`` (created / updated /
 deleted) and ``inventory.imported`` to the rooms ``inventory``, ``inventory.management`` and
-``inventory.adjustments`` after each commit (see ``StockService.emit``). Clients only join
+``inventory.adjustments`` after each commit (``context.announce``). Clients only join
 rooms and share presence (``presence:update {room, state: {viewing, editing}}``, built into the
 hub); the plugin registers no client event, so nothing a browser sends is relayed as a change.
 """
