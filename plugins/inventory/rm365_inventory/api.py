@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from rm365_core import Page, PageParams, Principal, get_kernel, page_params, require_tab
+from rm365_core import Page, PageParams, Principal, body_limit, get_kernel, page_params, require_tab
 
 from . import history, listing
 from .catalogue import MAX_BYTES, decode_csv
@@ -128,7 +128,12 @@ def create_item(body: ItemCreate, user: Manager, service: Service, response: Res
     return _etag(service.create_item(body.model_dump(exclude_none=True), user), response)
 
 
-@router.post("/items/import", response_model=ImportOut, response_model_exclude_unset=True)
+@router.post(
+    "/items/import",
+    response_model=ImportOut,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(body_limit(50 * 1024 * 1024))],
+)
 async def import_items(
     request: Request,
     user: Manager,
