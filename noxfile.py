@@ -51,7 +51,7 @@ def e2e(session: nox.Session) -> None:
     """Browser tests: Playwright driving the system's Chromium."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         _skip_or_fail(session, f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    session.run("pytest", "-m", "browser", "-q", "tests/browser", *session.posargs)
+    session.run("pytest", "-m", "browser", "-q", *session.posargs)
 
 
 @nox.session
@@ -71,8 +71,11 @@ def schemathesis(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (style, bugs, security) and mypy (types)."""
-    session.run("ruff", "check", "rm365_core", "plugins", "tests", "benchmarks", "noxfile.py")
-    session.run("mypy", "rm365_core", "plugins/inventory/rm365_inventory")
+    extra = [d for d in ("bridge",) if Path(d).is_dir()]
+    session.run("ruff", "check", "rm365_core", "plugins", "tests", "benchmarks", "noxfile.py", *extra)
+    packages = sorted(str(p) for p in Path().glob("plugins/*/rm365_*") if p.is_dir())
+    packages += [str(p) for p in Path().glob("bridge/rm365_*") if p.is_dir()]
+    session.run("mypy", "rm365_core", *packages)
 
 
 @nox.session
