@@ -218,6 +218,26 @@ def test_server_errors_show_as_toasts(new_page, live_server) -> None:
     expect(dialog.get_by_test_id("user-form-error")).to_contain_text("already exists")
 
 
+def test_new_user_waits_for_the_roles_it_offers(new_page, live_server) -> None:
+    """Opening the form before the roles arrived gave a role list with nothing to pick, so
+    the form refused to submit: the button waits for the roles and tabs."""
+    page = new_page("admin", live_server.admin_password)
+    held = []
+    page.route("**/api/v1/roles", lambda route: held.append(route))
+    page.get_by_test_id("nav-usermanagement").click()
+    button = page.get_by_test_id("new-user")
+    expect(button).to_be_disabled()
+    for _ in range(500):  # until the held request has reached the handler
+        if held:
+            break
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    page.unroute("**/api/v1/roles")
+    expect(button).to_be_enabled()
+    button.click()
+    expect(page.get_by_test_id("user-role").locator("option")).not_to_have_count(0)
+
+
 def test_editing_and_disabling_a_user(new_page, live_server, unique) -> None:
     name = unique("erin")
     live_server.create_user(name, PASSWORD)

@@ -23,6 +23,10 @@ export async function mount(element, ctx) {
   const rolesCount = h('span', { class: 'sub' });
   const filter = h('input', { type: 'search', placeholder: 'Filter users', 'aria-label': 'Filter users', class: 'filter', 'data-testid': 'users-filter' });
   filter.addEventListener('input', () => drawUsers());
+  // The forms need the roles and the tab tree: the buttons wait for them (a form opened
+  // earlier would offer no role and refuse to submit).
+  const newUser = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'new-user', disabled: true, title: 'Loading roles…', onclick: () => editUser(null) }, icon('plus'), 'New user');
+  const newRole = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'new-role', disabled: true, title: 'Loading tabs…', onclick: () => editRole(null) }, icon('plus'), 'New role');
 
   element.append(
     h(
@@ -36,7 +40,7 @@ export async function mount(element, ctx) {
           'div',
           { class: 'toolbar' },
           filter,
-          h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'new-user', onclick: () => editUser(null) }, icon('plus'), 'New user'),
+          newUser,
         ),
       ),
       usersBody,
@@ -48,7 +52,7 @@ export async function mount(element, ctx) {
         'div',
         { class: 'panel-head' },
         h('h2', { id: 'um-roles' }, 'Roles', rolesCount),
-        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'new-role', onclick: () => editRole(null) }, icon('plus'), 'New role'),
+        newRole,
       ),
       rolesBody,
     ),
@@ -66,6 +70,11 @@ export async function mount(element, ctx) {
     if (tree.status === 'fulfilled') {
       state.tree = tree.value || [];
       state.titles = tabTitles(state.tree);
+    }
+    const ready = tree.status === 'fulfilled' && roles.status === 'fulfilled';
+    for (const button of [newUser, newRole]) {
+      button.disabled = !ready;
+      button.title = ready ? '' : 'Roles or tabs could not be loaded';
     }
     if (users.status === 'fulfilled') {
       state.users = users.value || [];
