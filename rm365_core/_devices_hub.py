@@ -9,7 +9,7 @@
 * ``events`` ``{events: [{id, type, occurred_at, data}]}`` is acknowledged with
   ``{ok: true, results: [{id, status, error?}]}`` once every event was applied (see
   :mod:`._devices_events`); a device's batches are applied one at a time, in order.
-* The server sends ``command`` ``{command, payload}``; the bridge answers ``{ok: true,
+* The server sends ``command`` ``{command, payload, timeout}``; the bridge answers ``{ok: true,
   data}`` or ``{ok: false, error}``.
 * On connect, the plugins' ``device.online`` handlers run (e.g. to sync fingerprints).
 """
@@ -144,7 +144,11 @@ class DeviceChannel:
         if sid is None or loop is None:
             return "offline"
         call = self.sio.call(
-            "command", {"command": command, "payload": payload}, to=sid, namespace=NAMESPACE, timeout=max(timeout, 0.1)
+            "command",
+            {"command": command, "payload": payload, "timeout": timeout},
+            to=sid,
+            namespace=NAMESPACE,
+            timeout=max(timeout, 0.1),
         )
         try:
             future = asyncio.run_coroutine_threadsafe(call, loop)

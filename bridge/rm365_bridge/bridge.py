@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,8 +54,10 @@ class Bridge:
         self.outbox = Outbox(config.queue_path)
         self.drivers: dict[str, Driver] = {}
         self.min_backoff = min_backoff
+        self.batch_size = int(config.settings().get("bridge", {}).get("batch", self.BATCH))
         self.stopping = threading.Event()
         self.connected = threading.Event()
+        self._lost = threading.Event()
         self.refused: str | None = None
         self._sio: socketio.Client | None = None
         self._thread: threading.Thread | None = None
@@ -172,6 +175,8 @@ class Bridge:
 
         sio.on("connect_error", connect_error, namespace=NAMESPACE)
         sio.on("command", self._on_command, namespace=NAMESPACE)
+        sio.on("disconnect", lambda *args: self._lost.set(), namespace=NAMESPACE)
+        self._lost.clear()
         auth = {
             "token": self.credentials.token,
             "drivers": sorted(self.drivers),
@@ -197,13 +202,13 @@ class Bridge:
     def _deliver(self) -> None:
         sio = self._sio
         while not self.stopping.is_set():
-            if sio is None or not sio.connected or NAMESPACE not in sio.namespaces:
+            if sio is None or self._lost.is_set() or not sio.connected or NAMESPACE not in sio.namespaces:
                 raise ConnectionError("disconnected")
-            batch = self.outbox.batch(self.BATCH)
+            batch = self.outbox.batch(self.batch_size)
             if not batch:
                 self.outbox.wait_for_events(1.0)
                 continue
-            reply = sio.call("events", {"events": batch}, namespace=NAMESPACE, timeout=60)
+            reply = self._call(sio, "events", {"events": batch}, timeout=60)
             if not isinstance(reply, dict) or not reply.get("ok"):
                 error = reply.get("error") if isinstance(reply, dict) else reply
                 raise ConnectionError(f"the server did not take the batch: {error}")
@@ -222,6 +227,25 @@ class Bridge:
             if counts["kept"]:
                 log.warning("the server asked to retry %d events later", counts["kept"])
                 self.stopping.wait(5.0)
+
+    def _call(self, sio: socketio.Client, event: str, data: Any, *, timeout: float) -> Any:
+        """Send and wait for the answer, giving up as soon as the connection drops (a
+        plain ``call`` would wait out its whole timeout on a dead server)."""
+        answered = threading.Event()
+        box: list[Any] = []
+
+        def callback(*args: Any) -> None:
+            box.append(args[0] if args else None)
+            answered.set()
+
+        sio.emit(event, data, namespace=NAMESPACE, callback=callback)
+        deadline = time.monotonic() + timeout
+        while not answered.wait(0.2):
+            if self._lost.is_set() or not sio.connected:
+                raise ConnectionError("the connection dropped while waiting for the server")
+            if time.monotonic() > deadline or self.stopping.is_set():
+                raise ConnectionError(f"the server did not answer within {timeout:g} s")
+        return box[0]
 
     # ------------------------------------------------------------------ commands
     def _on_command(self, data: Any = None) -> dict[str, Any]:

@@ -19,6 +19,9 @@ TEMPLATE = """\
 # The server and the device token are kept apart, in credentials.json (written by `pair`).
 # `rm365-bridge drivers` lists the installed drivers and what each one finds.
 
+# [bridge]
+# batch = 100              # events sent per message while catching up
+
 # A card reader and a fingerprint sensor fed from a text file (or "-" for standard input):
 # each appended line is `card <UID>` or `finger <employee code>`.
 # [drivers.simulated]
@@ -110,10 +113,14 @@ class BridgeConfig:
         if not self.settings_path.exists():
             self.settings_path.write_text(TEMPLATE, encoding="utf-8")
 
-    def write_drivers(self, drivers: dict[str, dict[str, Any]]) -> None:
+    def write_drivers(self, drivers: dict[str, dict[str, Any]], bridge: dict[str, Any] | None = None) -> None:
         """Write ``bridge.toml`` with these driver tables (used by demos and tests)."""
         self.ensure_folder()
         lines = []
+        if bridge:
+            lines.append("[bridge]")
+            lines += [f"{key} = {json.dumps(value)}" for key, value in bridge.items()]
+            lines.append("")
         for name, settings in drivers.items():
             lines.append(f"[drivers.{name}]")
             lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
