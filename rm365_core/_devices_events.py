@@ -168,9 +168,16 @@ def deliver(kernel: Kernel, device_id: int, events: Any, *, clock_offset_ms: int
             stopped = True
         else:
             outcomes[event.id] = ("accepted", None)
+    accepted = [event_id for event_id, (status, _error) in outcomes.items() if status == "accepted"]
     with kernel.databases.session("core") as session:
+        if accepted:
+            session.execute(
+                update(DeviceEventRecord)
+                .where(DeviceEventRecord.device_id == device_id, DeviceEventRecord.event_id.in_(accepted))
+                .values(state="accepted")
+            )
         for event_id, (status, error) in outcomes.items():
-            if status in ("accepted", "rejected"):
+            if status == "rejected":
                 session.execute(
                     update(DeviceEventRecord)
                     .where(DeviceEventRecord.device_id == device_id, DeviceEventRecord.event_id == event_id)
