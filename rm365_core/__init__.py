@@ -3,6 +3,7 @@
 from ._auth import login_required, public, require_tab
 from ._db import database_metadata, emit_on_commit, make_base
 from ._deps import db_session, get_kernel, service
+from ._devices import DeviceEvent, DeviceInfo, DeviceStatus
 from ._errors import DomainError
 from ._http import body_limit
 from ._jobs import Job, JobRun, Progress
@@ -25,6 +26,9 @@ __all__ = [
     "CORE_API_VERSION",
     "MAX_PAGE",
     "MAX_SIZE",
+    "DeviceEvent",
+    "DeviceInfo",
+    "DeviceStatus",
     "DomainError",
     "Hub",
     "Intent",

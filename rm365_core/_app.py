@@ -166,6 +166,9 @@ def create_app(
         await run_in_threadpool(kernel.plugins.call_each, "startup", kernel=kernel, isolate=True)
         if kernel.hub is not None:
             await kernel.hub.startup()
+            if not settings.redis_url:
+                # One process serves every bridge: none is connected before it starts.
+                await run_in_threadpool(kernel.devices.forget_connections)
         kernel.jobs.start_background()
         try:
             yield

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
 from ._db import Databases, emit_on_commit
+from ._devices import Devices
 from ._jobs import Job, JobRunner
 from ._plugins import ENABLED, Plugin, PluginManager, discover, plugin_from_module
 from ._realtime_access import ACCESS_KEY, RealtimeSettings
@@ -99,6 +100,8 @@ class Kernel:
         self.intents: dict[str, tuple[str, Intent]] = {}
         self.plugin_settings: dict[str, PluginSettings] = {}
         self.jobs = JobRunner(self)
+        #: Paired bridges: pairing, events, ``command`` and ``list_devices`` (see ``_devices.py``).
+        self.devices = Devices(self)
         #: Set by ``create_hub`` when the app serves realtime (None in the CLI).
         self.hub: Hub | None = None
         #: Set by ``build_kernel`` once the signing secret is known.
@@ -262,6 +265,9 @@ class Kernel:
             hub.rooms.add(policy)
         for owner, intent in self.intents.values():
             hub.add_intent(intent, available=self._running(owner))
+        from ._devices_hub import DeviceChannel
+
+        self.devices.channel = DeviceChannel(self.devices, hub)
         self.hub = hub
         return hub
 

@@ -165,11 +165,25 @@ def register_device_handlers(kernel: Kernel) -> dict[str, DeviceHandler] | None:
     If it raises or returns something else, the plugin is quarantined and none of its
     handlers is called.
 
+    The kernel calls ``handler(kernel, device, event)`` in a worker thread (handlers are
+    synchronous and open their own sessions) with a ``DeviceInfo`` and a ``DeviceEvent``
+    (``event.id`` unique per device, ``event.occurred_at`` when it happened at the station).
+    Each (device.id, event.id) is applied once: the kernel records it and acknowledges the
+    bridge after the handler returned; keep the pair unique in your own rows too, so a retry
+    after a crash between the two commits changes nothing. Raising ``DomainError`` refuses
+    the event (dead-lettered with the message, not retried); any other exception means
+    "retry later". Event types: ``card.read`` ``{uid}``, ``fingerprint.matched``
+    ``{employee_code, finger, score}``, and ``device.online`` ``{}`` (a bridge connected).
+    Commands go the other way: ``kernel.devices.command(device_id, "card.read_next")``.
+
     Example::
+
+        def on_card_read(kernel, device: DeviceInfo, event: DeviceEvent) -> None:
+            clock_in(card=event.data["uid"], at=event.occurred_at, source=(device.id, event.id))
 
         @hookimpl
         def register_device_handlers():
-            return {"card.read": on_card_read}   # handler(kernel, device, event) -> None
+            return {"card.read": on_card_read}
     """
 
 

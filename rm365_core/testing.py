@@ -13,7 +13,8 @@ Fixtures:
 Helpers: ``assert_routes_guarded(app)`` fails naming every route that skips the tab check;
 ``migration_drift(kernel, plugin)`` lists where a plugin's models and migrations disagree;
 ``live_server(asgi_app(site.app))`` serves a site (API and realtime hub) on a free port;
-``RealtimeTestClient`` is a blocking Socket.IO client that records what it receives.
+``RealtimeTestClient`` is a blocking Socket.IO client that records what it receives;
+``site.pair_device(name)`` pairs a device and ``FakeBridge`` plays its bridge on a live site.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from typing import Any
 import pytest
 
 from ._app import asgi_app
+from ._devices_testing import FakeBridge
 from ._realtime_testing import RealtimeConnectionRefused, RealtimeTestClient, live_server
 from ._route_guards import unguarded
 from ._settings import Settings
 
 __all__ = [
+    "FakeBridge",
     "RealtimeConnectionRefused",
     "RealtimeTestClient",
     "Site",
@@ -142,6 +145,13 @@ class Site:
             service.seed_roles(session)
             service.create_user(session, username=username, password=password, role=role, allowed_tabs=list(tabs))
         return username, password
+
+    def pair_device(self, name: str | None = None, site: str = "", drivers: list[str] | None = None) -> tuple[int, str]:
+        """Pair a device through a pairing code; returns (device id, device token)."""
+        devices = self.kernel.devices
+        code, _expires = devices.create_pairing_code(name or f"station-{uuid.uuid4().hex[:6]}", site)
+        device, token = devices.pair(code, drivers or ["simulated"])
+        return device.id, token
 
     def login(self, username: str, password: str) -> dict[str, Any]:
         response = self.client.post("/api/v1/auth/login", json={"username": username, "password": password})

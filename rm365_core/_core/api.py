@@ -8,15 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from .._auth import login_required, public, require_tab
 from .._jobs_runs import JobRunOut
 from .._principal import Principal
 from .._tabs import tab_tree
-from .models import Device, User
+from .models import User
 from .schemas import (
-    DeviceOut,
     LoginRequest,
     LogoutRequest,
     MeResponse,
@@ -270,13 +268,6 @@ def list_plugins(request: Request) -> list[dict[str, Any]]:
     """Every plugin with its version, state and the error that put it there."""
     kernel = _kernel(request)
     return [p.as_dict() for p in sorted(kernel.plugins.plugins.values(), key=lambda p: p.name)]
-
-
-@system_router.get("/devices", response_model=list[DeviceOut])
-def list_devices(request: Request) -> list[Device]:
-    """Paired bridges and whether they are online."""
-    with _kernel(request).databases.session("core", readonly=True) as session:
-        return list(session.scalars(select(Device).order_by(Device.name)))
 
 
 @tabs_router.get("/jobs/{run_id}", response_model=JobRunOut, tags=["jobs"])

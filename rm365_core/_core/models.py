@@ -111,6 +111,51 @@ class Device(Base):
     paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Set when an admin revoked the device: its token is refused from then on.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Server clock minus the bridge's clock, measured when it last connected (milliseconds).
+    clock_offset_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: When the bridge last delivered an event.
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DevicePairingCode(Base):
+    """A one-time code an admin created to pair a bridge (stored as its SHA-256)."""
+
+    __tablename__ = "core_device_pairing_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(150))
+    site: Mapped[str] = mapped_column(String(150), default="")
+    created_by: Mapped[str] = mapped_column(String(150), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DeviceEventRecord(Base):
+    """One event a bridge reported, applied once: the (device, event id) pair is unique.
+
+    ``state``: ``pending`` while its handlers run (a crash leaves it so, and the bridge's
+    retry runs them again), ``accepted``, or ``rejected`` (dead-lettered with ``error``).
+    """
+
+    __tablename__ = "core_device_events"
+    __table_args__ = (
+        UniqueConstraint("device_id", "event_id", name="uq_core_device_events_device_id"),
+        Index("ix_core_device_events_device_id_state", "device_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("core_devices.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clock_offset_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class JobRunRecord(Base):

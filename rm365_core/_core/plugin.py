@@ -27,7 +27,16 @@ def register_tabs() -> list[Tab]:
 
 @hookimpl
 def register_routes() -> list[Any]:
-    return [api.auth_router, api.users_router, api.system_router, api.tabs_router]
+    from . import devices_api
+
+    return [
+        api.auth_router,
+        api.users_router,
+        api.system_router,
+        api.tabs_router,
+        devices_api.devices_router,
+        devices_api.pair_router,
+    ]
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,6 +91,10 @@ class RoleOut(BaseModel):
     builtin: bool
 
 
+#: A device's name or site: printable text, no control characters.
+DeviceText = Annotated[str, Field(max_length=150, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
 class DeviceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -99,3 +103,51 @@ class DeviceOut(BaseModel):
     drivers: list[str]
     last_seen: datetime | None
     online: bool
+    paired_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_event_at: datetime | None = None
+    clock_offset_ms: int | None = Field(default=None, description="server clock minus the bridge's, at connect")
+
+
+class PairingCodeCreate(BaseModel):
+    model_config = STRICT
+    name: DeviceText = Field(min_length=1)
+    site: DeviceText = ""
+
+
+class PairingCodeOut(BaseModel):
+    code: str = Field(description="single use, valid until expires_at (10 minutes)")
+    expires_at: datetime
+    name: str
+    site: str
+
+
+class PairRequest(BaseModel):
+    model_config = STRICT
+    code: str = Field(min_length=4, max_length=32)
+    drivers: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=50)
+
+
+class PairResponse(BaseModel):
+    device_id: int
+    name: str
+    site: str
+    token: str = Field(description="the device token: keep it secret, it is shown once")
+    server_time: datetime
+
+
+class DeviceUpdate(BaseModel):
+    model_config = STRICT
+    name: DeviceText | None = Field(default=None, min_length=1)
+    site: DeviceText | None = None
+
+
+class DeviceEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    data: dict[str, Any]
+    state: str
+    error: str | None

@@ -2,6 +2,7 @@
 
 import { errorMessage } from '../api.js';
 import { fullTime, h, icon, relativeTime, replace } from '../dom.js';
+import { field, formDialog } from '../ui.js';
 
 const REFRESH_MS = 30_000;
 
@@ -15,7 +16,7 @@ const STATE_BADGE = {
 };
 
 export async function mount(element, ctx) {
-  const { api } = ctx;
+  const { api, toast, confirm } = ctx;
   let alive = true;
 
   ctx.presence('system', ctx.actions);
@@ -30,7 +31,12 @@ export async function mount(element, ctx) {
   const devicesPanel = h(
     'section',
     { class: 'panel', 'data-testid': 'devices', 'aria-labelledby': 'sys-devices' },
-    h('div', { class: 'panel-head' }, h('h2', { id: 'sys-devices' }, 'Devices', devicesCount)),
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('h2', { id: 'sys-devices' }, 'Devices', devicesCount),
+      h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-testid': 'pair-device', onclick: () => pairDevice() }, icon('plus', { size: 16 }), 'Pair a bridge'),
+    ),
     devicesBody,
   );
 
@@ -167,25 +173,109 @@ export async function mount(element, ctx) {
         h(
           'table',
           { class: 'table', 'data-testid': 'devices-table' },
-          h('thead', {}, h('tr', {}, ['Name', 'Site', 'Drivers', 'Last seen', 'Status'].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, ['Name', 'Site', 'Drivers', 'Last seen', 'Status', ''].map((t) => h('th', {}, t)))),
           h(
             'tbody',
             {},
             devices.map((d) =>
               h(
                 'tr',
-                { 'data-testid': `device-row-${d.id}` },
+                { 'data-testid': `device-row-${d.id}`, 'data-online': String(Boolean(d.online)) },
                 h('td', {}, h('div', { class: 'cell-strong' }, d.name || '—'), h('div', { class: 'muted', style: { fontSize: '0.82rem' } }, String(d.id))),
                 h('td', {}, d.site || '—'),
                 h('td', {}, d.drivers?.length ? h('div', { class: 'chips' }, d.drivers.map((x) => h('span', { class: 'chip' }, x))) : '—'),
                 h('td', { title: fullTime(d.last_seen) }, relativeTime(d.last_seen)),
-                h('td', {}, d.online ? h('span', { class: 'badge badge-success' }, 'Online') : h('span', { class: 'badge' }, 'Offline')),
+                h('td', { 'data-testid': `device-status-${d.id}` }, deviceBadge(d)),
+                h(
+                  'td',
+                  { class: 'actions' },
+                  h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-testid': `rename-device-${d.id}`, onclick: () => renameDevice(d) }, icon('edit', { size: 16 }), 'Rename'),
+                  d.revoked_at
+                    ? null
+                    : h('button', { type: 'button', class: 'btn btn-ghost btn-sm danger', 'data-testid': `revoke-device-${d.id}`, onclick: () => revokeDevice(d) }, 'Revoke'),
+                  h('button', { type: 'button', class: 'btn btn-ghost btn-sm danger', 'data-testid': `delete-device-${d.id}`, onclick: () => deleteDevice(d) }, icon('trash', { size: 16 }), 'Delete'),
+                ),
               ),
             ),
           ),
         ),
       ),
     );
+  }
+
+  function deviceBadge(d) {
+    if (d.revoked_at) return h('span', { class: 'badge badge-danger' }, 'Revoked');
+    return d.online ? h('span', { class: 'badge badge-success' }, 'Online') : h('span', { class: 'badge' }, 'Offline');
+  }
+
+  async function pairDevice() {
+    const name = h('input', { name: 'name', required: true, maxlength: 150, autocomplete: 'off', 'data-testid': 'device-name', placeholder: 'Front desk PC' });
+    const site = h('input', { name: 'site', maxlength: 150, autocomplete: 'off', 'data-testid': 'device-site', placeholder: 'Leeds' });
+    const created = await formDialog({
+      title: 'Pair a bridge',
+      submitText: 'Create pairing code',
+      testid: 'pair-form',
+      body: [field('Name', name, { hint: 'The PC with the readers, as staff know it.' }), field('Site', site, { hint: 'Optional.' })],
+      onSubmit: () => api.post('/api/v1/devices/pairing-codes', { name: name.value.trim(), site: site.value.trim() }),
+    });
+    if (!created) return;
+    const server = window.location.origin;
+    await formDialog({
+      title: `Pairing code for ${created.name}`,
+      submitText: 'Done',
+      testid: 'pair-code',
+      body: [
+        h('p', {}, 'On the PC with the readers, run:'),
+        h('pre', { class: 'code-block', 'data-testid': 'pair-command' }, `rm365-bridge pair --server ${server} --code ${created.code}`),
+        h('p', { class: 'big', 'data-testid': 'pair-code-value' }, created.code),
+        h('p', { class: 'muted' }, `Single use, valid until ${fullTime(created.expires_at)}.`),
+      ],
+    });
+    await loadDevices();
+  }
+
+  async function renameDevice(d) {
+    const name = h('input', { name: 'name', required: true, maxlength: 150, value: d.name, 'data-testid': 'device-name' });
+    const site = h('input', { name: 'site', maxlength: 150, value: d.site || '', 'data-testid': 'device-site' });
+    const saved = await formDialog({
+      title: `Rename ${d.name}`,
+      testid: 'device-form',
+      body: [field('Name', name), field('Site', site)],
+      onSubmit: () => api.patch(`/api/v1/devices/${d.id}`, { name: name.value.trim(), site: site.value.trim() }),
+    });
+    if (saved) {
+      toast(`Device ${saved.name} saved`, 'success');
+      await loadDevices();
+    }
+  }
+
+  async function revokeDevice(d) {
+    const ok = await confirm({
+      title: `Revoke ${d.name}?`,
+      message: 'The bridge is disconnected now and its token is refused from then on. Pair it again with a new code to bring it back.',
+      confirmText: 'Revoke',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.post(`/api/v1/devices/${d.id}/revoke`);
+      toast(`Device ${d.name} revoked`, 'success');
+    } catch (err) {
+      toast(errorMessage(err), 'error');
+    }
+    await loadDevices();
+  }
+
+  async function deleteDevice(d) {
+    const ok = await confirm({ title: `Delete ${d.name}?`, message: 'Its token stops working and its record is removed.', confirmText: 'Delete device', danger: true });
+    if (!ok) return;
+    try {
+      await api.delete(`/api/v1/devices/${d.id}`);
+      toast(`Device ${d.name} deleted`, 'success');
+    } catch (err) {
+      toast(errorMessage(err), 'error');
+    }
+    await loadDevices();
   }
 
   /* ---------------------------------------------------------- refresh */
