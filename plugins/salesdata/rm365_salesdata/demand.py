@@ -125,9 +125,12 @@ def _removed_lines(
 def condensed(ctx: Context, region_id: str, start: date, end: date | None = None) -> list[dict[str, Any]]:
     """``[{sku, name, total_qty}]`` per base SKU, most sold first (SKUs netting 0 left out)."""
     fold = Folder(ctx)
-    folded: dict[str, int] = defaultdict(int)
+    # SKUs are one regardless of case; the spelling shown is the one sold most.
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for sku, qty in raw_totals(ctx, region_id, start, end).items():
-        folded[fold(sku)] += qty
+        base = fold(sku)
+        spellings[base.lower()][base] += qty
+    folded = {max(by.items(), key=lambda kv: (kv[1], kv[0]))[0]: sum(by.values()) for by in spellings.values()}
     names = sku_names(ctx, region_id, list(folded))
     items = [
         {"sku": sku, "name": names.get(sku.lower(), ""), "total_qty": qty} for sku, qty in folded.items() if qty > 0
@@ -170,21 +173,27 @@ class DemandService:
         settings = self.ctx.settings
         wanted = None if skus is None else {s.lower(): s for s in skus}
         fold = Folder(self.ctx)
-        result: dict[str, dict[str, int]] = {}
+        result: dict[str, dict[str, int]] = {}  # by lower-cased base SKU
+        spellings: dict[str, dict[str, int]] = {}
         for region_id in regions or list(settings.regions):
             start = window_start(self.ctx, region_id, months=months)
             for sku, qty in raw_totals(self.ctx, region_id, start).items():
                 base = fold(sku)
-                key = base if wanted is None else wanted.get(base.lower())
-                if key is None:
+                key = base.lower()
+                if wanted is not None and key not in wanted:
                     continue
                 per_region = result.setdefault(key, {})
                 per_region[region_id] = per_region.get(region_id, 0) + qty
-        return {
-            sku: {r: q for r, q in regions_.items() if q > 0}
-            for sku, regions_ in result.items()
-            if any(q > 0 for q in regions_.values())
-        }
+                by = spellings.setdefault(key, {})
+                by[base] = by.get(base, 0) + qty
+        answer: dict[str, dict[str, int]] = {}
+        for key, per_region in result.items():
+            kept = {r: q for r, q in per_region.items() if q > 0}
+            if not kept:
+                continue
+            shown = wanted[key] if wanted is not None else max(spellings[key].items(), key=lambda kv: (kv[1], kv[0]))[0]
+            answer[shown] = kept
+        return answer
 
     def demand_for(self, skus: list[str] | None) -> dict[str, dict[str, int]]:
         settings = self.ctx.settings
