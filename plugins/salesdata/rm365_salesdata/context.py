@@ -46,9 +46,10 @@ class Context:
         return bool(self.kernel.databases.is_sqlite(DB))
 
 
-def announce(session: Session, event: str, data: Any) -> None:
-    """Tell the salesdata pages about a change once ``session`` commits."""
-    emit_on_commit(session, event, data, room=ROOM)
+def announce(session: Session, event: str, data: Any, rooms: list[str] | None = None) -> None:
+    """Tell the salesdata pages about a change once ``session`` commits (rooms are tab ids,
+    so each page listens in the room of its own tab)."""
+    emit_on_commit(session, event, data, room=rooms or [ROOM])
 
 
 def username_of(user: Any) -> str:

@@ -96,7 +96,8 @@ def _removed_lines(
     session: Any, region_id: str, start: date, end: date | None, excluded_statuses: list[str]
 ) -> list[tuple[str, int]]:
     """Units per SKU of the lines the region's filters leave out (each line once)."""
-    emails, groups = [], []
+    emails: list[str] = []
+    groups: list[str] = []
     for kind, value in session.execute(select(Exclusion.kind, Exclusion.value).where(Exclusion.region == region_id)):
         (emails if kind == "email" else groups).append(value)
     threshold = session.get(Threshold, region_id)
@@ -132,7 +133,7 @@ def condensed(ctx: Context, region_id: str, start: date, end: date | None = None
         spellings[base.lower()][base] += qty
     folded = {max(by.items(), key=lambda kv: (kv[1], kv[0]))[0]: sum(by.values()) for by in spellings.values()}
     names = sku_names(ctx, region_id, list(folded))
-    items = [
+    items: list[dict[str, Any]] = [
         {"sku": sku, "name": names.get(sku.lower(), ""), "total_qty": qty} for sku, qty in folded.items() if qty > 0
     ]
     items.sort(key=lambda item: (-item["total_qty"], item["sku"]))

@@ -19,7 +19,8 @@ KINDS = ("email", "group")
 
 def _log(session: Session, username: str, action: str, kind: str, detail: str, region: str = "") -> None:
     session.add(FilterChange(username=username, action=action, kind=kind, region=region, detail=detail[:2000]))
-    announce(session, "salesdata.filters", {"kind": kind, "region": region})
+    rooms = ["salesdata.filters", *([f"salesdata.{region}"] if region else [])]
+    announce(session, "salesdata.filters", {"kind": kind, "region": region}, rooms=rooms)
 
 
 def alias_out(alias: Alias) -> dict[str, Any]:

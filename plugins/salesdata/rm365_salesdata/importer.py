@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from rm365_core import DomainError, utcnow
@@ -229,14 +229,17 @@ def _finish(
         )
         if result.errors:
             session.execute(
-                ImportError_.__table__.insert(),
+                insert(ImportError_),
                 [{"import_id": import_id, **e} for e in result.errors],
             )
         if status == "done":
+            region = session.get(ImportRun, import_id)
+            region_id = region.region if region is not None else ""
             announce(
                 session,
                 "salesdata.imported",
-                {"import_id": import_id, "imported": imported, "dry_run": dry_run},
+                {"import_id": import_id, "region": region_id, "imported": imported, "dry_run": dry_run},
+                rooms=[f"salesdata.{region_id}", "salesdata.history", "salesdata.upload"],
             )
 
 
