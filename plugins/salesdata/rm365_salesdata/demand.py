@@ -1,0 +1,225 @@
+"""Demand: units sold per base SKU over a window, read from the daily summary (kept by the
+imports) less the few lines the filters remove (found through their indexes), with variant
+SKUs folded into their base and manual aliases applied. Never rebuilt on a read."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from .context import Context
+from .models import Alias, DailySales, Exclusion, SaleLine, SkuInfo, Threshold
+
+
+def variant_pattern(suffixes: list[str]) -> re.Pattern[str] | None:
+    """``SKU-MD``, ``SKU-md-2`` ... -> group 1 is the base (case-insensitive)."""
+    if not suffixes:
+        return None
+    return re.compile(r"^(.+?)-(?:" + "|".join(re.escape(s) for s in suffixes) + r")(?:[-_ ].*)?$", re.IGNORECASE)
+
+
+def months_ago(today: date, months: int) -> date:
+    """The same day ``months`` months before (the month's last day when it has fewer)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def local_today(ctx: Context, region_id: str) -> date:
+    return datetime.now(ZoneInfo(ctx.region(region_id).timezone)).date()
+
+
+def window_start(
+    ctx: Context, region_id: str, months: int | None = None, days: int | None = None, since: date | None = None
+) -> date:
+    """The first day counted: ``since``, else ``days`` back, else ``months`` back (6)."""
+    if since is not None:
+        return since
+    today = local_today(ctx, region_id)
+    if days is not None:
+        return today - timedelta(days=days)
+    return months_ago(today, 6 if months is None else months)
+
+
+class Folder:
+    """Maps a sold SKU to the SKU its demand counts for: an alias first, else the variant's base
+    (then that base's alias)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.pattern = variant_pattern(ctx.settings.variant_suffixes)
+        with ctx.session(readonly=True) as session:
+            self.aliases = {a.lower(): s for a, s in session.execute(select(Alias.alias, Alias.sku))}
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, sku: str) -> str:
+        base = self._cache.get(sku)
+        if base is None:
+            base = self.aliases.get(sku.lower())
+            if base is None:
+                m = self.pattern.match(sku) if self.pattern else None
+                base = m.group(1) if m else sku
+                base = self.aliases.get(base.lower(), base)
+            self._cache[sku] = base
+        return base
+
+
+def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = None) -> dict[str, int]:
+    """Units per sold SKU (not folded) over ``start``..``end`` with every filter applied."""
+    region = ctx.region(region_id)
+    excluded_statuses = region.excluded_statuses or ["\x00"]
+    with ctx.session(readonly=True) as session:
+        daily = select(DailySales.sku, func.sum(DailySales.qty)).where(
+            DailySales.region == region_id,
+            DailySales.day >= start,
+            DailySales.status.not_in(excluded_statuses),
+        )
+        if end is not None:
+            daily = daily.where(DailySales.day <= end)
+        totals: dict[str, int] = {sku: int(qty) for sku, qty in session.execute(daily.group_by(DailySales.sku))}
+        removed = _removed_lines(session, region_id, start, end, excluded_statuses)
+        for sku, qty in removed:
+            totals[sku] = totals.get(sku, 0) - int(qty)
+    return totals
+
+
+def _removed_lines(
+    session: Any, region_id: str, start: date, end: date | None, excluded_statuses: list[str]
+) -> list[tuple[str, int]]:
+    """Units per SKU of the lines the region's filters leave out (each line once)."""
+    emails: list[str] = []
+    groups: list[str] = []
+    for kind, value in session.execute(select(Exclusion.kind, Exclusion.value).where(Exclusion.region == region_id)):
+        (emails if kind == "email" else groups).append(value)
+    threshold = session.get(Threshold, region_id)
+    conditions: list[Any] = []
+    if emails:
+        conditions.append(SaleLine.customer_email.in_(emails))
+    if groups:
+        conditions.append(SaleLine.customer_group.in_(groups))
+    if threshold is not None and threshold.max_line_qty is not None:
+        conditions.append(SaleLine.qty > threshold.max_line_qty)
+    if threshold is not None and threshold.max_order_total_minor is not None:
+        conditions.append(SaleLine.grand_total_minor > threshold.max_order_total_minor)
+    if not conditions:
+        return []
+    query = select(SaleLine.sku, func.sum(SaleLine.qty)).where(
+        SaleLine.region == region_id,
+        or_(*conditions),
+        SaleLine.day >= start,
+        SaleLine.status.not_in(excluded_statuses),
+    )
+    if end is not None:
+        query = query.where(SaleLine.day <= end)
+    return [(sku, int(qty)) for sku, qty in session.execute(query.group_by(SaleLine.sku))]
+
+
+def condensed(ctx: Context, region_id: str, start: date, end: date | None = None) -> list[dict[str, Any]]:
+    """``[{sku, name, total_qty}]`` per base SKU, most sold first (SKUs netting 0 left out)."""
+    fold = Folder(ctx)
+    # SKUs are one regardless of case; the spelling shown is the one sold most.
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for sku, qty in raw_totals(ctx, region_id, start, end).items():
+        base = fold(sku)
+        spellings[base.lower()][base] += qty
+    folded = {max(by.items(), key=lambda kv: (kv[1], kv[0]))[0]: sum(by.values()) for by in spellings.values()}
+    names = sku_names(ctx, region_id, list(folded))
+    items: list[dict[str, Any]] = [
+        {"sku": sku, "name": names.get(sku.lower(), ""), "total_qty": qty} for sku, qty in folded.items() if qty > 0
+    ]
+    items.sort(key=lambda item: (-item["total_qty"], item["sku"]))
+    return items
+
+
+def sku_names(ctx: Context, region_id: str, skus: list[str]) -> dict[str, str]:
+    """``{lower-cased sku: latest name}`` for the given SKUs in a region."""
+    names: dict[str, str] = {}
+    wanted = list({s.lower() for s in skus})
+    with ctx.session(readonly=True) as session:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for sku, name in session.execute(
+                select(SkuInfo.sku, SkuInfo.name).where(SkuInfo.region == region_id, func.lower(SkuInfo.sku).in_(chunk))
+            ):
+                names[sku.lower()] = name
+    return names
+
+
+class DemandService:
+    """``kernel.services.get("salesdata.demand")``: what the inventory and labels plugins call.
+
+    - ``demand_for(skus)`` -> ``{sku: {region: quantity}}`` over the last six months, SKUs as
+      the caller spelled them (matched case-insensitively, variants folded); ``None`` asks for
+      every SKU with demand. A region with ``demand_as`` is counted in that region's figure
+      (NL in FR by default), so the keys are the regions the stock pages show.
+    - ``demand(skus, regions=None, months=6)`` -> the same per configured region, unmerged.
+    - ``latest_price(sku, region)`` -> ``{sku, region, name, price, currency, sold_at}`` or None.
+    """
+
+    def __init__(self, kernel: Any) -> None:
+        self.ctx = Context(kernel)
+
+    def demand(
+        self, skus: list[str] | None, regions: list[str] | None = None, months: int = 6
+    ) -> dict[str, dict[str, int]]:
+        settings = self.ctx.settings
+        wanted = None if skus is None else {s.lower(): s for s in skus}
+        fold = Folder(self.ctx)
+        result: dict[str, dict[str, int]] = {}  # by lower-cased base SKU
+        spellings: dict[str, dict[str, int]] = {}
+        for region_id in regions or list(settings.regions):
+            start = window_start(self.ctx, region_id, months=months)
+            for sku, qty in raw_totals(self.ctx, region_id, start).items():
+                base = fold(sku)
+                key = base.lower()
+                if wanted is not None and key not in wanted:
+                    continue
+                per_region = result.setdefault(key, {})
+                per_region[region_id] = per_region.get(region_id, 0) + qty
+                by = spellings.setdefault(key, {})
+                by[base] = by.get(base, 0) + qty
+        answer: dict[str, dict[str, int]] = {}
+        for key, per_region in result.items():
+            kept = {r: q for r, q in per_region.items() if q > 0}
+            if not kept:
+                continue
+            shown = wanted[key] if wanted is not None else max(spellings[key].items(), key=lambda kv: (kv[1], kv[0]))[0]
+            answer[shown] = kept
+        return answer
+
+    def demand_for(self, skus: list[str] | None) -> dict[str, dict[str, int]]:
+        settings = self.ctx.settings
+        merged: dict[str, dict[str, int]] = {}
+        for sku, per_region in self.demand(skus).items():
+            target = merged.setdefault(sku, {})
+            for region_id, qty in per_region.items():
+                shown = settings.regions[region_id].demand_as or region_id
+                target[shown] = target.get(shown, 0) + qty
+        return merged
+
+    def latest_price(self, sku: str, region: str) -> dict[str, Any] | None:
+        region_id = region.lower()
+        currency = self.ctx.region(region_id).currency
+        with self.ctx.session(readonly=True) as session:
+            info = session.scalars(
+                select(SkuInfo).where(SkuInfo.region == region_id, func.lower(SkuInfo.sku) == sku.strip().lower())
+            ).first()
+        if info is None:
+            return None
+        return {
+            "sku": info.sku,
+            "region": region_id,
+            "name": info.name,
+            "price": None if info.price_minor is None else info.price_minor / 100,
+            "currency": currency,
+            "sold_at": info.last_sold_at,
+        }

@@ -1,0 +1,303 @@
+"""Reading a Magento order export: columns by header name, every value checked, one
+``{row, column, value, message}`` per bad row. Streams: the file is never whole in memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from rm365_core import DomainError
+
+from .settings import Region
+
+#: Field -> the export's header (matched case-insensitively, spaces folded).
+COLUMNS = {
+    "order_number": "Order number",
+    "created_at": "Created At",
+    "sku": "Product SKU",
+    "name": "Product Name",
+    "qty": "Product Qty",
+    "price": "Product Price",
+    "status": "Status",
+    "currency": "Currency",
+    "grand_total": "Grand Total",
+    "email": "Customer Email",
+    "customer_name": "Customer Full Name",
+    "group": "Customer Group Code",
+}
+REQUIRED = ("order_number", "created_at", "sku", "name", "qty", "price", "status", "currency", "grand_total")
+#: Errors kept per import; the counts stay exact beyond it.
+MAX_ERRORS = 100_000
+
+#: A parsed line: order number, SKU, line position, name, created (UTC, naive), local day, qty,
+#: price (minor units), status, currency as exported, grand total (minor), email, customer, group.
+Line = tuple[str, str, int, str, datetime, date, int, int, str, str, int, str, str, str]
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+
+
+def _norm(header: str) -> str:
+    return " ".join(header.replace("\ufeff", "").split()).casefold()
+
+
+_BY_HEADER = {_norm(title): key for key, title in COLUMNS.items()}
+
+
+def local_date_pattern(date_format: str) -> tuple[re.Pattern[str], tuple[int, int, int]]:
+    """The regex of a region's local format (``DD/MM/YYYY`` ...) and where the day, month and
+    year groups sit in it."""
+    sep = next(ch for ch in date_format if ch in "/.-")
+    parts = date_format.split(sep)
+    regex = re.escape(sep).join(r"(\d{4})" if p == "YYYY" else r"(\d{1,2})" for p in parts)
+    pattern = re.compile("^" + regex + r"(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+    return pattern, (parts.index("DD") + 1, parts.index("MM") + 1, parts.index("YYYY") + 1)
+
+
+class DateReader:
+    """ISO 8601 always; the region's local format too; month-first is never guessed."""
+
+    def __init__(self, region: Region) -> None:
+        self.zone = ZoneInfo(region.timezone)
+        self.local, self.order = local_date_pattern(region.date_format)
+        self.expected = f"YYYY-MM-DD or {region.date_format}, optionally followed by HH:MM[:SS]"
+
+    def __call__(self, value: str) -> tuple[datetime, date]:
+        """``(UTC time without zone, local date)``; ValueError with the reason otherwise."""
+        m = _ISO.match(value)
+        if m:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
+            hh, mm, ss = m[4], m[5], m[6]
+        else:
+            m = self.local.match(value)
+            if not m:
+                raise ValueError(f"not a date: expected {self.expected}")
+            di, mi, yi = self.order
+            y, mo, d = int(m[yi]), int(m[mi]), int(m[di])
+            hh, mm, ss = m[4], m[5], m[6]
+        try:
+            local = datetime(y, mo, d, int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:
+            raise ValueError("not a real date or time") from None
+        utc = local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+        return utc, local.date()
+
+
+def to_minor(value: str) -> int:
+    """``"12.5"`` -> 1250. A comma is the decimal mark when there is no dot; with both, the
+    last one is (``1.234,50`` and ``1,234.50`` are both 1234.50). Half up at the third digit."""
+    text = value.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text:
+        if "." in text:
+            mark = "," if text.rfind(",") > text.rfind(".") else "."
+            text = text.replace("." if mark == "," else ",", "")
+        text = text.replace(",", ".")
+    m = _NUMBER.match(text)
+    if not m or not (m[2] or m[3]):
+        raise ValueError("not a number")
+    frac = m[3] or ""
+    minor = int(m[2] or 0) * 100 + int((frac + "00")[:2])
+    if len(frac) > 2 and frac[2] >= "5":
+        minor += 1
+    return -minor if m[1] == "-" else minor
+
+
+@dataclass
+class ParseResult:
+    """Counts and errors as the rows are read (the lines themselves are yielded in batches)."""
+
+    rows_total: int = 0
+    rows_failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, row: int, column: str, value: str, message: str) -> None:
+        self.rows_failed += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"row": row, "column": column, "value": value[:200], "message": message})
+
+
+def open_text(binary: IO[bytes]) -> Iterator[str]:
+    """Lines of a UTF-8 file (byte order mark or not), decoded as they are read."""
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+    line_no = 0
+    try:
+        for line in wrapper:
+            line_no += 1
+            yield line
+    except UnicodeDecodeError:
+        raise DomainError(400, f"the file is not UTF-8 text (near line {line_no + 1})", field="file") from None
+    finally:
+        wrapper.detach()
+
+
+def read_header(lines: Iterator[str]) -> tuple[list[str], str]:
+    first = next(lines, "")
+    if not first.strip():
+        raise DomainError(400, "the file is empty: it needs a header line", field="file")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    return header, delimiter
+
+
+def map_columns(header: list[str]) -> dict[str, int]:
+    """``{field: column index}``; a missing required column is a 400 naming it."""
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = _BY_HEADER.get(_norm(title))
+        if key is not None and key not in positions:
+            positions[key] = index
+    missing = [COLUMNS[k] for k in REQUIRED if k not in positions]
+    if missing:
+        raise DomainError(
+            400,
+            f"the file has no column {', '.join(repr(m) for m in missing)} (columns are matched by header name)",
+            field="file",
+            missing=missing,
+        )
+    return positions
+
+
+def parse_export(
+    binary: IO[bytes],
+    region: Region,
+    rates: dict[tuple[str, str], float],
+    batch_rows: int,
+    result: ParseResult,
+) -> Iterator[list[Line]]:
+    """Yield batches of valid lines; record every bad row in ``result``."""
+    lines = open_text(binary)
+    header, delimiter = read_header(lines)
+    cols = map_columns(header)
+    read_date = DateReader(region)
+    currency_of_region = region.currency
+    positions: dict[str, int] = {}
+    reader = csv.reader(lines, delimiter=delimiter)  # line_num counts from after the header
+    i_order, i_created, i_sku, i_name = cols["order_number"], cols["created_at"], cols["sku"], cols["name"]
+    i_qty, i_price, i_status, i_cur, i_total = (
+        cols["qty"],
+        cols["price"],
+        cols["status"],
+        cols["currency"],
+        cols["grand_total"],
+    )
+    i_email, i_cust, i_group = cols.get("email"), cols.get("customer_name"), cols.get("group")
+    width = max(cols.values()) + 1
+    converters: dict[str, Callable[[int], int] | None] = {}
+    batch: list[Line] = []
+    end_line = 1
+    error = result.error
+    for record in reader:
+        row = end_line + 1
+        end_line = reader.line_num + 1
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        result.rows_total += 1
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        order = record[i_order].strip()
+        if not order:
+            error(row, COLUMNS["order_number"], record[i_order], "the order number is empty")
+            continue
+        line_no = positions.get(order, 0) + 1
+        positions[order] = line_no
+        if len(order) > 64:
+            error(row, COLUMNS["order_number"], order, "the order number is longer than 64 characters")
+            continue
+        sku = record[i_sku].strip()
+        if not sku or len(sku) > 64:
+            error(row, COLUMNS["sku"], sku, "the SKU is empty" if not sku else "the SKU is longer than 64 characters")
+            continue
+        raw = record[i_created].strip()
+        try:
+            created, day = read_date(raw)
+        except ValueError as exc:
+            error(row, COLUMNS["created_at"], raw, str(exc))
+            continue
+        raw = record[i_qty]
+        try:
+            qty_minor = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["qty"], raw, "the quantity is not a number")
+            continue
+        if qty_minor % 100 or qty_minor < 0:
+            error(row, COLUMNS["qty"], raw, "the quantity must be a whole number, 0 or more")
+            continue
+        raw = record[i_price]
+        try:
+            price = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["price"], raw, "the price is not a number")
+            continue
+        if price < 0:
+            error(row, COLUMNS["price"], raw, "the price is negative")
+            continue
+        raw = record[i_total]
+        try:
+            total = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["grand_total"], raw, "the grand total is not a number")
+            continue
+        if total < 0:
+            error(row, COLUMNS["grand_total"], raw, "the grand total is negative")
+            continue
+        status = record[i_status].strip().lower()
+        if not status or len(status) > 40:
+            error(row, COLUMNS["status"], status, "the status is empty" if not status else "the status is too long")
+            continue
+        currency = record[i_cur].strip().upper()
+        if currency != currency_of_region:
+            if currency not in converters:
+                converters[currency] = _converter(currency, currency_of_region, rates)
+            convert = converters[currency]
+            if convert is None:
+                error(
+                    row,
+                    COLUMNS["currency"],
+                    currency,
+                    f"the region's currency is {currency_of_region} and no {currency or '(empty)'} to "
+                    f"{currency_of_region} rate is stored",
+                )
+                continue
+            price, total = convert(price), convert(total)
+        email = record[i_email].strip().lower()[:255] if i_email is not None else ""
+        customer = record[i_cust].strip()[:255] if i_cust is not None else ""
+        group = record[i_group].strip()[:64] if i_group is not None else ""
+        batch.append(
+            (
+                order,
+                sku,
+                line_no,
+                record[i_name].strip()[:255],
+                created,
+                day,
+                qty_minor // 100,
+                price,
+                status,
+                currency,
+                total,
+                email,
+                customer,
+                group,
+            )
+        )
+        if len(batch) >= batch_rows:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _converter(currency: str, target: str, rates: dict[tuple[str, str], float]) -> Callable[[int], int] | None:
+    rate = rates.get((currency, target))
+    if rate is None:
+        inverse = rates.get((target, currency))
+        rate = 1 / inverse if inverse else None
+    if not rate or not currency:
+        return None
+    return lambda minor: round(minor * rate)
