@@ -230,7 +230,14 @@ def render_pdf(
 ) -> int:
     """Write the labels of ``rows`` (each ``copies`` times) to ``out`` as one PDF; returns the
     number of labels. The same rows give the same bytes."""
-    canvas = Canvas(out, pagesize=(template.page_width * mm, template.page_height * mm), invariant=1, pageCompression=1)
+    canvas = Canvas(
+        out,
+        pagesize=(template.page_width * mm, template.page_height * mm),
+        invariant=1,
+        initialFontName=REGULAR,
+        initialFontSize=8,
+        pageCompression=1,
+    )
     canvas.setTitle(title)
     canvas.setCreator("RM365 Toolbox labels")
     canvas.setLineWidth(0.5)

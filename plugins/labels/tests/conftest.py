@@ -113,3 +113,14 @@ class PdfTools:
 @pytest.fixture
 def pdf() -> PdfTools:
     return PdfTools()
+
+
+@pytest.fixture
+def make_labels(rm365_site: Any) -> Any:
+    """``make_labels(extra={"salesdata": plugin})``: a Labels client on a new site."""
+
+    def make(extra: dict[str, Any] | None = None) -> Labels:
+        site = rm365_site(plugins=["inventory", "labels"], extra=extra)
+        return Labels(site.client_with_tabs("labels", "inventory"))
+
+    return make
