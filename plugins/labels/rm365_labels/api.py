@@ -66,6 +66,22 @@ def create_job(body: JobCreate, user: Generator, service: Service) -> dict[str, 
     )
 
 
+@router.post(
+    "/preview",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The first page, as a PDF"}},
+)
+async def preview(body: JobCreate, _: Generator, service: Service) -> Response:
+    data = await run_in_threadpool(
+        service.preview,
+        items=[item.model_dump() for item in body.items],
+        template=body.template,
+        region=body.region,
+        line_date=body.line_date,
+    )
+    return Response(data, media_type="application/pdf")
+
+
 @router.get("/jobs", response_model=Page[JobOut])
 def list_jobs(
     _: Reader,

@@ -130,36 +130,7 @@ class LabelsService:
         """Resolve every row now and store it as it will print; a job over
         ``background_over`` labels renders its PDF in a background run."""
         settings = self.settings
-        spec = _template(template)
-        region = _region(settings, region)
-        if not items:
-            raise Invalid("choose at least one item to print", field="items")
-        seen: set[str] = set()
-        labels = 0
-        for index, entry in enumerate(items):
-            copies = entry.get("copies", 1)
-            if not 1 <= copies <= settings.max_copies:
-                raise Invalid(
-                    f"copies of {entry['sku']!r} must be from 1 to {settings.max_copies}", field="copies", row=index
-                )
-            if entry["sku"] in seen:
-                raise Invalid(f"SKU {entry['sku']!r} is listed twice; give it more copies instead", field="items")
-            seen.add(entry["sku"])
-            labels += copies
-        if labels > settings.max_labels:
-            raise Invalid(f"a job prints at most {settings.max_labels} labels, not {labels}", field="copies")
-        stock = sources.stock_service(self.kernel)
-        resolved: dict[str, dict[str, Any]] = {}
-        skus = [entry["sku"] for entry in items]
-        for start in range(0, len(skus), CHUNK):
-            chunk = skus[start : start + CHUNK]
-            found = stock.list_items(skus=chunk, size=CHUNK)["items"]
-            for row in self._describe(found, region):
-                resolved[row["sku"]] = row
-        missing = [sku for sku in skus if sku not in resolved]
-        if missing:
-            shown = ", ".join(repr(s) for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
-            raise Invalid(f"unknown SKU {shown}: no such item in inventory", field="items", skus=missing[:100])
+        spec, region, resolved, labels = self._resolve(items, template, region)
         background = labels > settings.background_over
         with self.kernel.databases.session(DB) as session:
             job = LabelJob(
@@ -210,6 +181,61 @@ class LabelsService:
                 if stored is not None and stored.state == "rendering":
                     stored.run_id = run.id
         return self.get_job(job_id)
+
+    def _resolve(
+        self, items: list[dict[str, Any]], template: str, region: str
+    ) -> tuple[Template, str, dict[str, dict[str, Any]], int]:
+        """Check a request and describe its items: (template, region, rows by SKU, labels)."""
+        settings = self.settings
+        spec = _template(template)
+        region = _region(settings, region)
+        if not items:
+            raise Invalid("choose at least one item to print", field="items")
+        seen: set[str] = set()
+        labels = 0
+        for index, entry in enumerate(items):
+            copies = entry.get("copies", 1)
+            if not 1 <= copies <= settings.max_copies:
+                raise Invalid(
+                    f"copies of {entry['sku']!r} must be from 1 to {settings.max_copies}", field="copies", row=index
+                )
+            if entry["sku"] in seen:
+                raise Invalid(f"SKU {entry['sku']!r} is listed twice; give it more copies instead", field="items")
+            seen.add(entry["sku"])
+            labels += copies
+        if labels > settings.max_labels:
+            raise Invalid(f"a job prints at most {settings.max_labels} labels, not {labels}", field="copies")
+        stock = sources.stock_service(self.kernel)
+        resolved: dict[str, dict[str, Any]] = {}
+        skus = [entry["sku"] for entry in items]
+        for start in range(0, len(skus), CHUNK):
+            chunk = skus[start : start + CHUNK]
+            found = stock.list_items(skus=chunk, size=CHUNK)["items"]
+            for row in self._describe(found, region):
+                resolved[row["sku"]] = row
+        missing = [sku for sku in skus if sku not in resolved]
+        if missing:
+            shown = ", ".join(repr(s) for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise Invalid(f"unknown SKU {shown}: no such item in inventory", field="items", skus=missing[:100])
+        return spec, region, resolved, labels
+
+    def preview(self, *, items: list[dict[str, Any]], template: str, region: str, line_date: date | None) -> bytes:
+        """The first page of the job these choices would make, as a PDF (nothing is stored)."""
+        per_page = _template(template).per_page
+        first: list[dict[str, Any]] = []
+        count = 0
+        for entry in items:
+            if count >= per_page:
+                break
+            copies = entry.get("copies", 1)
+            first.append({**entry, "copies": min(copies, per_page - count) if copies >= 1 else copies})
+            count += max(copies, 0)
+        spec, region, resolved, _ = self._resolve(first, template, region)
+        line = line_date.strftime("%d/%m/%Y") if line_date else ""
+        rows = [_label_row(resolved[e["sku"]], line, e.get("copies", 1)) for e in first]
+        out = io.BytesIO()
+        render_pdf(spec, rows, out, title="Labels preview")
+        return out.getvalue()
 
     def _job(self, session: Session, job_id: int) -> LabelJob:
         job = session.get(LabelJob, job_id)
@@ -378,6 +404,19 @@ class LabelsService:
             buffer.truncate()
             if len(chunk) < CHUNK:
                 return
+
+
+def _label_row(data: dict[str, Any], line: str, copies: int) -> LabelRow:
+    return LabelRow(
+        sku=data["sku"],
+        name=data["name"],
+        barcode=data["item_id"] or data["sku"],
+        price_text=data["price_text"],
+        uk_6m="" if data["uk_6m"] is None else str(data["uk_6m"]),
+        fr_6m="" if data["fr_6m"] is None else str(data["fr_6m"]),
+        line_date=line,
+        copies=copies,
+    )
 
 
 def _row_out(row: LabelJobRow) -> dict[str, Any]:

@@ -87,3 +87,16 @@ def test_labels_need_their_tabs(site: Any) -> None:
     history_only = site.client_with_tabs("labels.history")
     assert history_only.get(f"{BASE}/jobs").status_code == 200
     assert history_only.post(f"{BASE}/jobs", json={}).status_code == 403
+
+
+def test_preview_draws_only_the_first_page_and_stores_nothing(labels: Any, pdf: Any) -> None:
+    made = [labels.item(f"P-{i}", f"Probiotic {i}") for i in range(5)]
+    body = {"items": [{"sku": m["sku"], "copies": 2} for m in made], "template": "roll-69x27", "region": "uk"}
+    response = labels.client.post(f"{BASE}/preview", json=body)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    roll = next(t for t in labels.client.get(f"{BASE}/templates").json() if t["id"] == "roll-69x27")
+    pages = pdf.decode(response.content, roll)
+    assert len(pages) == 1 and len(pages[0]) == 7
+    assert labels.client.get(f"{BASE}/jobs").json()["total"] == 0
+    bad = labels.client.post(f"{BASE}/preview", json={**body, "template": "nope"})
+    assert bad.status_code == 422 and "unknown template" in bad.json()["detail"]
