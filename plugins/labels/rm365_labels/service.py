@@ -23,7 +23,8 @@ from .settings import LabelsSettings
 from .templates import TEMPLATES, Template
 
 DB = "labels"
-ROOM = "labels"
+#: Every labels page listens in one of these; a connection in several gets an event once.
+ROOM = ["labels", "labels.generator", "labels.history"]
 RENDER_JOB = "labels.render"
 #: Rows are resolved, stored and read back in chunks of this many.
 CHUNK = 1000
