@@ -3,7 +3,7 @@ the service, shape the answer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
@@ -69,17 +69,24 @@ def create_job(body: JobCreate, user: Generator, service: Service) -> dict[str, 
 @router.post(
     "/preview",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The first page, as a PDF"}},
+    responses={
+        200: {"content": {"application/pdf": {}, "image/png": {}}, "description": "The first page (PDF or PNG)"}
+    },
 )
-async def preview(body: JobCreate, _: Generator, service: Service) -> Response:
+async def preview(
+    body: JobCreate,
+    _: Generator,
+    service: Service,
+    format: Annotated[Literal["pdf", "png"], Query(description="pdf, or png for an image of the page")] = "pdf",
+) -> Response:
     data = await run_in_threadpool(
-        service.preview,
+        service.preview_png if format == "png" else service.preview,
         items=[item.model_dump() for item in body.items],
         template=body.template,
         region=body.region,
         line_date=body.line_date,
     )
-    return Response(data, media_type="application/pdf")
+    return Response(data, media_type="image/png" if format == "png" else "application/pdf")
 
 
 @router.get("/jobs", response_model=Page[JobOut])

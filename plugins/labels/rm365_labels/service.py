@@ -238,6 +238,19 @@ class LabelsService:
         render_pdf(spec, rows, out, title="Labels preview")
         return out.getvalue()
 
+    def preview_png(self, **choices: Any) -> bytes:
+        """The first page as a PNG image (what the generator page shows), drawn from the PDF."""
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(self.preview(**choices))
+        try:
+            image = document[0].render(scale=150 / 72).to_pil()
+        finally:
+            document.close()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        return out.getvalue()
+
     def _job(self, session: Session, job_id: int) -> LabelJob:
         job = session.get(LabelJob, job_id)
         if job is None:

@@ -100,3 +100,11 @@ def test_preview_draws_only_the_first_page_and_stores_nothing(labels: Any, pdf: 
     assert labels.client.get(f"{BASE}/jobs").json()["total"] == 0
     bad = labels.client.post(f"{BASE}/preview", json={**body, "template": "nope"})
     assert bad.status_code == 422 and "unknown template" in bad.json()["detail"]
+
+
+def test_preview_as_an_image_for_the_generator_page(labels: Any) -> None:
+    labels.item("PNG-1", "Spirulina 500mg")
+    body = {"items": [{"sku": "PNG-1"}], "template": "thermal-62x29", "region": "fr"}
+    response = labels.client.post(f"{BASE}/preview", params={"format": "png"}, json=body)
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG")

@@ -12,7 +12,6 @@ export async function mount(element, ctx) {
   let page = 1;
   const size = 50;
   let rows = [];
-  let previewUrl = null;
   let previewTimer = null;
 
   const statusBoxes = config.statuses.map((s) => h('label', { class: 'chip' },
@@ -31,7 +30,7 @@ export async function mount(element, ctx) {
   const summary = h('div', { 'data-testid': 'lbl-summary', class: 'lbl-summary' });
   const print = h('button', { class: 'btn btn-primary', type: 'button', 'data-testid': 'lbl-print' }, 'Print labels');
   const progress = h('progress', { max: 100, value: 0, hidden: true, 'data-testid': 'lbl-progress' });
-  const preview = h('iframe', { class: 'lbl-preview', title: 'Preview of the first page', 'data-testid': 'lbl-preview' });
+  const preview = h('img', { class: 'lbl-preview', alt: 'Preview of the first page', hidden: true, 'data-testid': 'lbl-preview' });
   const previewNote = h('div', { class: 'empty', 'data-testid': 'lbl-preview-note' }, 'Select items to see the first page.');
 
   element.append(h('div', { class: 'lbl-page', 'data-testid': 'labels-generator' },
@@ -114,14 +113,18 @@ export async function mount(element, ctx) {
       return;
     }
     try {
-      const blob = await fetchBlob(api, `${API}/preview`, {
+      const blob = await fetchBlob(api, `${API}/preview?format=png`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(request()),
       });
-      if (previewUrl) URL.revokeObjectURL(previewUrl);
-      previewUrl = URL.createObjectURL(blob);
-      preview.src = previewUrl;
+      // The shell's policy allows data: images (not blob:), so the PNG goes in as a data URL.
+      preview.src = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(blob);
+      });
       preview.hidden = false;
       previewNote.hidden = true;
     } catch (err) {
@@ -197,7 +200,7 @@ export async function mount(element, ctx) {
 
   drawSummary();
   await load();
-  return () => { if (previewUrl) URL.revokeObjectURL(previewUrl); clearTimeout(previewTimer); };
+  return () => clearTimeout(previewTimer);
 }
 
 const STYLE = `
@@ -206,7 +209,7 @@ const STYLE = `
 .lbl-statuses { display: flex; gap: .5rem; flex-wrap: wrap; margin-bottom: .5rem; }
 .lbl-layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(280px, 2fr); gap: 1rem; align-items: start; }
 .lbl-copies { width: 5em; }
-.lbl-preview { width: 100%; height: 60vh; border: 1px solid var(--border, #ccc); background: #fff; }
+.lbl-preview { display: block; max-width: 100%; max-height: 75vh; margin: .75rem auto 0; border: 1px solid var(--border, #ccc); background: #fff; }
 .lbl-summary { margin-left: auto; }
 .lbl-pager { display: flex; gap: .5rem; align-items: center; justify-content: flex-end; margin-top: .5rem; }
 @media (max-width: 900px) { .lbl-layout { grid-template-columns: 1fr; } }
