@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import batches, engine, importer, items, views
-from .codes import clean_code
+from .codes import clean_code, printable
 from .context import DB, ROOMS, SOURCES, Context
-from .errors import ItemNotFound
+from .errors import Invalid, ItemNotFound
 from .models import Item
 
 __all__ = ["DB", "ROOMS", "SOURCES", "StockService"]
@@ -34,7 +34,9 @@ class StockService(Context):
     - ``stock.stock(code)`` reads ``{sku, item_id, stock, total}``;
     - ``stock.resolve(code)`` gives the SKU a scanned code names, or None;
     - ``stock.find_item(code)`` gives the whole item, or None;
-    - ``stock.names(skus)`` and ``stock.item_ids(skus)`` look up many SKUs at once.
+    - ``stock.names(skus)`` and ``stock.item_ids(skus)`` look up many SKUs at once;
+    - ``stock.list_items(search=, statuses=, skus=, page=, size=)`` pages through items
+      (SKU order) and ``stock.statuses()`` names the configured statuses.
     """
 
     # -- for other plugins ------------------------------------------------------------
@@ -99,6 +101,63 @@ class StockService(Context):
     def item_ids(self, skus: list[str]) -> dict[str, str]:
         """``{sku: item_id}`` (the label barcode) for the SKUs that exist, at most 1,000."""
         return {sku: item_id for sku, _, item_id in self._lookup(skus)}
+
+    def statuses(self) -> list[str]:
+        """The configured item statuses, in their configured order."""
+        return list(self.settings.statuses)
+
+    def list_items(
+        self,
+        *,
+        search: str = "",
+        statuses: list[str] | None = None,
+        skus: list[str] | None = None,
+        page: int = 1,
+        size: int = 100,
+    ) -> dict[str, Any]:
+        """One page of items in SKU order (deterministic): ``{items: [{sku, name, item_id,
+        status}], total, page, size}``. ``search`` matches SKU, name or barcode (any case);
+        ``statuses`` keeps items in those statuses (any case); ``skus`` keeps exactly those
+        SKUs (at most 1,000). ``size`` is 1 to 1,000. Raises ``Invalid`` (``field`` set) for
+        an unknown status or a bad page or size."""
+        if not 1 <= size <= MAX_LOOKUP:
+            raise Invalid(f"size must be from 1 to {MAX_LOOKUP}", field="size")
+        if not 1 <= page <= 100_000:
+            raise Invalid("page must be from 1 to 100000", field="page")
+        conditions: list[Any] = []
+        if statuses:
+            known = []
+            for name in statuses:
+                status = self.settings.status(name)
+                if status is None:
+                    raise Invalid(
+                        f"unknown status {name!r}; use one of: {', '.join(self.settings.statuses)}", field="status"
+                    )
+                known.append(status)
+            conditions.append(Item.status.in_(known))
+        if skus is not None:
+            wanted = [clean_code(s) for s in skus if isinstance(s, str) and clean_code(s)]
+            if len(wanted) > MAX_LOOKUP:
+                raise Invalid(f"look up at most {MAX_LOOKUP} SKUs per call", field="skus")
+            conditions.append(Item.sku.in_(wanted))
+        if not printable(search):
+            raise Invalid("search cannot hold control characters", field="search")
+        if search.strip():
+            escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(Item.search_key.like(f"%{escaped}%", escape="\\"))
+        with self.session(readonly=True) as session:
+            total = session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0
+            rows = session.execute(
+                select(Item.sku, Item.name, Item.item_id, Item.status)
+                .where(*conditions)
+                .order_by(Item.sku)
+                .limit(size)
+                .offset((page - 1) * size)
+            ).all()
+        items = [
+            {"sku": sku, "name": name, "item_id": item_id, "status": status} for sku, name, item_id, status in rows
+        ]
+        return {"items": items, "total": total, "page": page, "size": size}
 
     def _lookup(self, skus: list[str]) -> list[tuple[str, str, str]]:
         wanted = [clean_code(s) for s in skus if isinstance(s, str) and clean_code(s)]

@@ -168,3 +168,28 @@ def test_the_python_and_sql_stock_status_rules_agree(site):
         for total, demand in cases:
             sql = session.scalar(select(classify_sql(literal(total), literal(demand), 1.0, 3.0)))
             assert sql == classify(total, demand, 1.0, 3.0), (total, demand)
+
+
+def test_the_service_lists_items_in_sku_order_with_filters(site, inv):
+    inv.create("ZINC-15", name="Zinc 15mg", status="Active")
+    inv.create("BIOTIN-5", name="Biotin 5000mcg", status="Active")
+    inv.create("OLD-1", name="Old zinc", status="Discontinued (RM)")
+    stock = site.kernel.services.get("inventory.stock")
+
+    everything = stock.list_items()
+    active = stock.list_items(statuses=["active"])
+    zinc = stock.list_items(search="ZINC", size=1, page=2)
+    chosen = stock.list_items(skus=["OLD-1", "BIOTIN-5", "NOPE"])
+
+    assert [i["sku"] for i in everything["items"]] == ["BIOTIN-5", "OLD-1", "ZINC-15"]
+    assert everything["items"][0] == {"sku": "BIOTIN-5", "name": "Biotin 5000mcg",
+                                      "item_id": everything["items"][0]["item_id"], "status": "Active"}
+    assert [i["sku"] for i in active["items"]] == ["BIOTIN-5", "ZINC-15"] and active["total"] == 2
+    assert (zinc["total"], [i["sku"] for i in zinc["items"]]) == (2, ["ZINC-15"])
+    assert [i["sku"] for i in chosen["items"]] == ["BIOTIN-5", "OLD-1"]
+    assert stock.statuses()[0] == "Active"
+    with pytest.raises(Invalid) as refused:
+        stock.list_items(statuses=["Nope"])
+    assert refused.value.fields["field"] == "status"
+    with pytest.raises(Invalid):
+        stock.list_items(size=0)

@@ -1,0 +1,1 @@
+"""RM365 Toolbox labels plugin."""

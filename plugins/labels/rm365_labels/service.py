@@ -1,0 +1,474 @@
+"""The labels rules: candidates to print, jobs that snapshot exactly what they print, the PDF
+and CSV of a job, and the background render of big jobs. No HTTP here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from rm365_core import Kernel, Progress, emit_on_commit
+
+from . import sources
+from .errors import Conflict, Invalid, NotFound
+from .models import LabelJob, LabelJobPdf, LabelJobRow
+from .render import LabelRow, render_pdf
+from .settings import LabelsSettings
+from .templates import TEMPLATES, Template
+
+DB = "labels"
+#: Every labels page listens in one of these; a connection in several gets an event once.
+ROOM = ["labels", "labels.generator", "labels.history"]
+RENDER_JOB = "labels.render"
+#: Rows are resolved, stored and read back in chunks of this many.
+CHUNK = 1000
+JOB_TAB = "labels.generator"
+
+
+def settings_of(kernel: Any) -> LabelsSettings:
+    found = kernel.settings_for("labels")
+    return found if isinstance(found, LabelsSettings) else LabelsSettings()
+
+
+def _template(template_id: str) -> Template:
+    template = TEMPLATES.get(template_id)
+    if template is None:
+        raise Invalid(f"unknown template {template_id!r}; use one of: {', '.join(TEMPLATES)}", field="template")
+    return template
+
+
+def _region(settings: LabelsSettings, region: str) -> str:
+    name = (region or "").strip().lower()
+    if name not in settings.regions:
+        raise Invalid(f"unknown region {region!r}; use one of: {', '.join(settings.regions)}", field="region")
+    return name
+
+
+def _statuses(value: str | list[str] | None) -> list[str]:
+    parts = value.split(",") if isinstance(value, str) else (value or [])
+    return [p.strip() for p in parts if p.strip()]
+
+
+class LabelsService:
+    """The labels plugin's service; every method opens its own transaction."""
+
+    def __init__(self, kernel: Any) -> None:
+        self.kernel = kernel
+
+    @property
+    def settings(self) -> LabelsSettings:
+        return settings_of(self.kernel)
+
+    # -- what can be printed -------------------------------------------------------
+    def templates(self) -> list[dict[str, Any]]:
+        return [t.as_dict() for t in TEMPLATES.values()]
+
+    def config(self) -> dict[str, Any]:
+        settings = self.settings
+        stock = sources.stock_service(self.kernel)
+        return {
+            "regions": [{"id": k, "currency": v.currency, "symbol": v.symbol} for k, v in settings.regions.items()],
+            "statuses": stock.statuses(),
+            "templates": self.templates(),
+            "sales": self.kernel.services.get(sources.DEMAND_SERVICE) is not None,
+            "background_over": settings.background_over,
+            "max_labels": settings.max_labels,
+            "max_copies": settings.max_copies,
+        }
+
+    def _describe(self, items: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
+        """Inventory items with the region's price and the 6-month quantities."""
+        settings = self.settings
+        skus = [item["sku"] for item in items]
+        by_sku = sources.demand(self.kernel, skus, list(settings.regions))
+        prices = sources.Prices(self.kernel, settings)
+        currency = settings.regions[region].currency
+        out = []
+        for item in items:
+            price, converted = prices.price(item["sku"], region)
+            uk, fr = sources.quantities(settings, None if by_sku is None else by_sku.get(item["sku"], {}))
+            out.append(
+                {
+                    "sku": item["sku"],
+                    "name": item["name"],
+                    "item_id": item["item_id"],
+                    "status": item["status"],
+                    "price": None if price is None else str(price),
+                    "price_text": sources.format_price(price, settings, region),
+                    "currency": currency,
+                    "price_converted": converted,
+                    "uk_6m": uk,
+                    "fr_6m": fr,
+                }
+            )
+        return out
+
+    def candidates(self, *, statuses: str | None, region: str, search: str, page: int, size: int) -> dict[str, Any]:
+        """One row per inventory item (SKU order, no random pick between variants) with the
+        price in ``region`` and the UK / FR 6-month quantities."""
+        region = _region(self.settings, region)
+        stock = sources.stock_service(self.kernel)
+        found = stock.list_items(search=search, statuses=_statuses(statuses), page=page, size=size)
+        return {"items": self._describe(found["items"], region), "total": found["total"], "page": page, "size": size}
+
+    # -- jobs ----------------------------------------------------------------------------
+    def create_job(
+        self,
+        *,
+        items: list[dict[str, Any]],
+        template: str,
+        region: str,
+        line_date: date | None,
+        filters: dict[str, Any],
+        user: str,
+    ) -> dict[str, Any]:
+        """Resolve every row now and store it as it will print; a job over
+        ``background_over`` labels renders its PDF in a background run."""
+        settings = self.settings
+        spec, region, resolved, labels = self._resolve(items, template, region)
+        background = labels > settings.background_over
+        with self.kernel.databases.session(DB) as session:
+            job = LabelJob(
+                template=spec.id,
+                template_spec=spec.as_dict(),
+                region=region,
+                currency=settings.regions[region].currency,
+                line_date=line_date,
+                filters=filters,
+                item_count=len(items),
+                label_count=labels,
+                state="rendering" if background else "ready",
+                created_by=user[:150],
+            )
+            session.add(job)
+            session.flush()
+            rows = []
+            for position, entry in enumerate(items):
+                data = resolved[entry["sku"]]
+                rows.append(
+                    {
+                        "job_id": job.id,
+                        "position": position,
+                        "sku": data["sku"],
+                        "name": data["name"],
+                        "item_id": data["item_id"],
+                        "barcode": data["item_id"] or data["sku"],
+                        "price": data["price"],
+                        "currency": data["currency"],
+                        "price_converted": data["price_converted"],
+                        "price_text": data["price_text"],
+                        "uk_6m": data["uk_6m"],
+                        "fr_6m": data["fr_6m"],
+                        "copies": entry.get("copies", 1),
+                    }
+                )
+                if len(rows) == CHUNK:
+                    session.execute(insert(LabelJobRow), rows)
+                    rows = []
+            if rows:
+                session.execute(insert(LabelJobRow), rows)
+            job_id = job.id
+            emit_on_commit(session, "labels.job", {"action": "created", "id": job_id, "by": user}, room=ROOM)
+        if background:
+            run = self.kernel.jobs.start(RENDER_JOB, job_id=job_id)
+            with self.kernel.databases.session(DB) as session:
+                stored = session.get(LabelJob, job_id)
+                if stored is not None and stored.state == "rendering":
+                    stored.run_id = run.id
+        return self.get_job(job_id)
+
+    def _resolve(
+        self, items: list[dict[str, Any]], template: str, region: str
+    ) -> tuple[Template, str, dict[str, dict[str, Any]], int]:
+        """Check a request and describe its items: (template, region, rows by SKU, labels)."""
+        settings = self.settings
+        spec = _template(template)
+        region = _region(settings, region)
+        if not items:
+            raise Invalid("choose at least one item to print", field="items")
+        seen: set[str] = set()
+        labels = 0
+        for index, entry in enumerate(items):
+            copies = entry.get("copies", 1)
+            if not 1 <= copies <= settings.max_copies:
+                raise Invalid(
+                    f"copies of {entry['sku']!r} must be from 1 to {settings.max_copies}", field="copies", row=index
+                )
+            if entry["sku"] in seen:
+                raise Invalid(f"SKU {entry['sku']!r} is listed twice; give it more copies instead", field="items")
+            seen.add(entry["sku"])
+            labels += copies
+        if labels > settings.max_labels:
+            raise Invalid(f"a job prints at most {settings.max_labels} labels, not {labels}", field="copies")
+        stock = sources.stock_service(self.kernel)
+        resolved: dict[str, dict[str, Any]] = {}
+        skus = [entry["sku"] for entry in items]
+        for start in range(0, len(skus), CHUNK):
+            chunk = skus[start : start + CHUNK]
+            found = stock.list_items(skus=chunk, size=CHUNK)["items"]
+            for row in self._describe(found, region):
+                resolved[row["sku"]] = row
+        missing = [sku for sku in skus if sku not in resolved]
+        if missing:
+            shown = ", ".join(repr(s) for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise Invalid(f"unknown SKU {shown}: no such item in inventory", field="items", skus=missing[:100])
+        return spec, region, resolved, labels
+
+    def preview(self, *, items: list[dict[str, Any]], template: str, region: str, line_date: date | None) -> bytes:
+        """The first page of the job these choices would make, as a PDF (nothing is stored)."""
+        per_page = _template(template).per_page
+        first: list[dict[str, Any]] = []
+        count = 0
+        for entry in items:
+            if count >= per_page:
+                break
+            copies = entry.get("copies", 1)
+            first.append({**entry, "copies": min(copies, per_page - count) if copies >= 1 else copies})
+            count += max(copies, 0)
+        spec, region, resolved, _ = self._resolve(first, template, region)
+        line = line_date.strftime("%d/%m/%Y") if line_date else ""
+        rows = [_label_row(resolved[e["sku"]], line, e.get("copies", 1)) for e in first]
+        out = io.BytesIO()
+        render_pdf(spec, rows, out, title="Labels preview")
+        return out.getvalue()
+
+    def preview_png(self, **choices: Any) -> bytes:
+        """The first page as a PNG image (what the generator page shows), drawn from the PDF."""
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(self.preview(**choices))
+        try:
+            image = document[0].render(scale=150 / 72).to_pil()
+        finally:
+            document.close()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        return out.getvalue()
+
+    def _job(self, session: Session, job_id: int) -> LabelJob:
+        job = session.get(LabelJob, job_id)
+        if job is None:
+            raise NotFound(f"there is no label job {job_id}", field="id")
+        return job
+
+    def job_out(self, job: LabelJob) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "template": job.template,
+            "region": job.region,
+            "currency": job.currency,
+            "line_date": job.line_date,
+            "filters": job.filters or {},
+            "item_count": job.item_count,
+            "label_count": job.label_count,
+            "state": job.state,
+            "run_id": job.run_id,
+            "room": f"{JOB_TAB}:job:{job.run_id}" if job.run_id else None,
+            "error": job.error,
+            "created_by": job.created_by,
+            "created_at": job.created_at,
+            "pages": -(-job.label_count // max(1, int(job.template_spec.get("per_page", 1)))),
+        }
+
+    def list_statement(self) -> Any:
+        return select(LabelJob).order_by(LabelJob.created_at.desc(), LabelJob.id.desc())
+
+    def get_job(self, job_id: int, *, rows: int = 500) -> dict[str, Any]:
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+            found = session.scalars(
+                select(LabelJobRow).where(LabelJobRow.job_id == job_id).order_by(LabelJobRow.position).limit(rows)
+            ).all()
+            return {**self.job_out(job), "rows": [_row_out(r) for r in found]}
+
+    def delete_job(self, job_id: int, user: str) -> None:
+        with self.kernel.databases.session(DB) as session:
+            job = self._job(session, job_id)
+            session.execute(delete(LabelJobPdf).where(LabelJobPdf.job_id == job.id))
+            session.execute(delete(LabelJobRow).where(LabelJobRow.job_id == job.id))
+            session.delete(job)
+            emit_on_commit(session, "labels.job", {"action": "deleted", "id": job_id, "by": user}, room=ROOM)
+
+    def _label_rows(self, job: LabelJob) -> Iterator[LabelRow]:
+        """The job's rows as they print, read in chunks (never the whole job in memory)."""
+        line = job.line_date.strftime("%d/%m/%Y") if job.line_date else ""
+        after = -1
+        while True:
+            with self.kernel.databases.session(DB, readonly=True) as session:
+                chunk = session.execute(
+                    select(
+                        LabelJobRow.position,
+                        LabelJobRow.sku,
+                        LabelJobRow.name,
+                        LabelJobRow.barcode,
+                        LabelJobRow.price_text,
+                        LabelJobRow.uk_6m,
+                        LabelJobRow.fr_6m,
+                        LabelJobRow.copies,
+                    )
+                    .where(LabelJobRow.job_id == job.id, LabelJobRow.position > after)
+                    .order_by(LabelJobRow.position)
+                    .limit(CHUNK)
+                ).all()
+            if not chunk:
+                return
+            for position, sku, name, code, price_text, uk, fr, copies in chunk:
+                yield LabelRow(
+                    sku=sku,
+                    name=name,
+                    barcode=code,
+                    price_text=price_text,
+                    uk_6m="" if uk is None else str(uk),
+                    fr_6m="" if fr is None else str(fr),
+                    line_date=line,
+                    copies=copies,
+                )
+                after = position
+
+    def render(self, job_id: int, progress: Any = None) -> bytes:
+        """The job's PDF, drawn from its snapshot (the same bytes every time)."""
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+        spec = {f.name: job.template_spec[f.name] for f in fields(Template) if f.name in job.template_spec}
+        out = io.BytesIO()
+        render_pdf(
+            Template(**spec),
+            self._label_rows(job),
+            out,
+            title=f"Labels job {job.id}",
+            total=job.label_count,
+            progress=progress,
+        )
+        return out.getvalue()
+
+    def pdf(self, job_id: int) -> bytes:
+        """The PDF to print: the stored one of a big job, or drawn now for a small one."""
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+            if job.state == "rendering":
+                raise Conflict(f"label job {job_id} is still rendering; wait for its run to finish", run_id=job.run_id)
+            if job.state == "failed":
+                raise Conflict(f"label job {job_id} failed to render: {job.error}", field="id")
+            stored = session.get(LabelJobPdf, job_id)
+            if stored is not None:
+                return stored.data
+        return self.render(job_id)
+
+    def csv_lines(self, job_id: int) -> Iterator[str]:
+        """The job's rows as CSV, streamed."""
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "sku",
+                "name",
+                "item_id",
+                "barcode",
+                "price",
+                "currency",
+                "price_converted",
+                "price_text",
+                "uk_6m",
+                "fr_6m",
+                "copies",
+                "line_date",
+                "template",
+                "region",
+            ]
+        )
+        after = -1
+        while True:
+            with self.kernel.databases.session(DB, readonly=True) as session:
+                chunk = session.scalars(
+                    select(LabelJobRow)
+                    .where(LabelJobRow.job_id == job.id, LabelJobRow.position > after)
+                    .order_by(LabelJobRow.position)
+                    .limit(CHUNK)
+                ).all()
+            for r in chunk:
+                writer.writerow(
+                    [
+                        r.sku,
+                        r.name,
+                        r.item_id,
+                        r.barcode,
+                        r.price or "",
+                        r.currency,
+                        "yes" if r.price_converted else "",
+                        r.price_text,
+                        "" if r.uk_6m is None else r.uk_6m,
+                        "" if r.fr_6m is None else r.fr_6m,
+                        r.copies,
+                        job.line_date.isoformat() if job.line_date else "",
+                        job.template,
+                        job.region,
+                    ]
+                )
+                after = r.position
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if len(chunk) < CHUNK:
+                return
+
+
+def _label_row(data: dict[str, Any], line: str, copies: int) -> LabelRow:
+    return LabelRow(
+        sku=data["sku"],
+        name=data["name"],
+        barcode=data["item_id"] or data["sku"],
+        price_text=data["price_text"],
+        uk_6m="" if data["uk_6m"] is None else str(data["uk_6m"]),
+        fr_6m="" if data["fr_6m"] is None else str(data["fr_6m"]),
+        line_date=line,
+        copies=copies,
+    )
+
+
+def _row_out(row: LabelJobRow) -> dict[str, Any]:
+    return {
+        "sku": row.sku,
+        "name": row.name,
+        "item_id": row.item_id,
+        "barcode": row.barcode,
+        "price": row.price,
+        "price_text": row.price_text,
+        "currency": row.currency,
+        "price_converted": row.price_converted,
+        "uk_6m": row.uk_6m,
+        "fr_6m": row.fr_6m,
+        "copies": row.copies,
+    }
+
+
+def render_job(kernel: Kernel, progress: Progress, job_id: int) -> dict[str, Any]:
+    """The background run of a big job: draw its PDF and keep it with the job."""
+    service = LabelsService(kernel)
+    try:
+        data = service.render(job_id, progress=lambda done, total: progress(done, total, f"{done} labels"))
+    except NotFound:
+        return {"job_id": job_id, "deleted": True}
+    except Exception as exc:
+        with kernel.databases.session(DB) as session:
+            job = session.get(LabelJob, job_id)
+            if job is not None:
+                job.state, job.error = "failed", str(exc)[:500]
+                emit_on_commit(session, "labels.job", {"action": "failed", "id": job_id}, room=ROOM)
+        raise
+    with kernel.databases.session(DB) as session:
+        job = session.get(LabelJob, job_id)
+        if job is None:
+            return {"job_id": job_id, "deleted": True}
+        session.execute(delete(LabelJobPdf).where(LabelJobPdf.job_id == job_id))
+        session.add(LabelJobPdf(job_id=job_id, data=data, size=len(data)))
+        job.state, job.error = "ready", None
+        emit_on_commit(session, "labels.job", {"action": "rendered", "id": job_id}, room=ROOM)
+    return {"job_id": job_id, "bytes": len(data)}
