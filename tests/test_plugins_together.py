@@ -37,9 +37,7 @@ def client(rm365_site: Any) -> Any:
 
 
 def upload(client: Any, region: str, data: bytes) -> dict[str, Any]:
-    response = client.post(
-        f"/api/v1/salesdata/{region}/upload", files={"file": ("export.csv", data, "text/csv")}
-    )
+    response = client.post(f"/api/v1/salesdata/{region}/upload", files={"file": ("export.csv", data, "text/csv")})
     assert response.status_code == 200, response.text
     return response.json()
 
