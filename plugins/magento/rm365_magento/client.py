@@ -17,7 +17,7 @@ from urllib3.util.retry import Retry
 from .errors import NotConfigured, NotFound, Upstream
 from .settings import MagentoSettings
 
-TOKEN_HINT = (
+ACCESS_HINT = (
     "check RM365_MAGENTO_TOKEN (an integration access token; Magento 2.4.4+ also needs "
     '"Allow OAuth Access Tokens to be used as standalone Bearer tokens" switched on)'
 )
@@ -113,7 +113,7 @@ class MagentoClient:
         if response.status_code in (401, 403):
             raise Upstream(
                 502,
-                f"Magento refused the access token (HTTP {response.status_code}: {_message(response)}); {TOKEN_HINT}",
+                f"Magento refused the access token (HTTP {response.status_code}: {_message(response)}); {ACCESS_HINT}",
             )
         if response.status_code == 404:
             return None

@@ -71,7 +71,7 @@ def search(records: list[dict[str, Any]], query: dict[str, str]) -> dict[str, An
 class FakeMagento:
     """The fake store: orders, invoices and shipments in memory, served over HTTP."""
 
-    def __init__(self, token: str = "test-token", *, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, token: str, *, port: int = 0, host: str = "127.0.0.1") -> None:
         self.token = token
         self.host, self.port = host, port
         self.orders: list[dict[str, Any]] = []
@@ -100,7 +100,7 @@ class FakeMagento:
         with self._lock:
             order_id = len(self.orders) + 1
             now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-            items = []
+            items: list[dict[str, Any]] = []
             for sku, name, qty in lines:
                 item_id = 1000 * order_id + len(items) + 1
                 items.append(

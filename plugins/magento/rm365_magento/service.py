@@ -348,7 +348,7 @@ class PickPack(Context):
             ]
             type_, order = ps.type, ps.order_number
         settings = self.settings
-        failed = []
+        failed: list[dict[str, Any]] = []
         for line_id, sku, count, restored in todo:
             delta = count if type_ == "pick" else -count
             try:

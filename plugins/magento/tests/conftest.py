@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from rm365_magento.fake import FakeMagento
 
 BASE = "/api/v1/magento"
