@@ -1,0 +1,1 @@
+"""RM365 Toolbox Magento plugin: invoice-based pick & pack and returns."""
