@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from rm365_core import utcnow
 
@@ -77,7 +77,7 @@ def seed(kernel: Any) -> None:
                 )
             ]
         if rows:
-            session.execute(ClockEvent.__table__.insert(), rows)
+            session.execute(insert(ClockEvent), rows)
         ids = [p for p, _ in staff]
         engine.rebuild_all(session, ids, zone, service.max_shift)
         # A correction: someone's check-out a week ago was 20 minutes late on the screen.

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .models import ClockEvent, WorkDay
@@ -162,7 +162,7 @@ def rebuild_all(session: Session, employee_ids: Sequence[int], zone: ZoneInfo, m
         session.execute(delete(WorkDay).where(WorkDay.employee_id == employee_id))
         rows = _rows(employee_id, sessions_by_day(events, zone, max_shift))
         if rows:
-            session.execute(WorkDay.__table__.insert(), [_as_values(r) for r in rows])
+            session.execute(insert(WorkDay), [_as_values(r) for r in rows])
         count += len(rows)
     return count
 

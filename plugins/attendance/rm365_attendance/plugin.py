@@ -86,11 +86,14 @@ def register_device_handlers() -> dict[str, Any]:
 
 
 @hookimpl
-def register_jobs(kernel: Any) -> list[Job]:
+def register_jobs() -> list[Job]:
     from .jobs import close_open_checkins
 
-    settings = kernel.settings_for("attendance")
-    minutes = getattr(settings, "open_checkin_check_minutes", 15)
+    # The kernel keeps the settings only after every hook of the plugin ran: read them here.
+    try:
+        minutes = AttendanceSettings().open_checkin_check_minutes
+    except ValueError:  # the kernel reports the bad setting by name
+        minutes = 15
     if not minutes:
         return []
     return [

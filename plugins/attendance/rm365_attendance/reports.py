@@ -132,7 +132,9 @@ def hours_row(row: Any, settings: AttendanceSettings) -> dict[str, Any]:
 def hours_totals(session: Session, people: Any, filters: Filters) -> dict[str, Any]:
     rows = hours_query(people, filters).order_by(None).subquery()
     statement = select(
-        func.count(), func.coalesce(func.sum(rows.c.worked_seconds), 0), func.coalesce(func.sum(rows.c.break_seconds), 0)
+        func.count(),
+        func.coalesce(func.sum(rows.c.worked_seconds), 0),
+        func.coalesce(func.sum(rows.c.break_seconds), 0),
     )
     count, worked, breaks = session.execute(statement).one()
     return {"days": count, "worked_hours": round(worked / 3600, 2), "break_hours": round(breaks / 3600, 2)}
@@ -162,12 +164,12 @@ def current_states(
             .group_by(ClockEvent.employee_id)
             .subquery()
         )
-        for employee_id, at, direction in session.execute(
+        for employee_id, event_at, direction in session.execute(
             select(ClockEvent.employee_id, ClockEvent.at, ClockEvent.direction).join(
                 latest, and_(latest.c.employee_id == ClockEvent.employee_id, latest.c.last_at == ClockEvent.at)
             )
         ):
-            last[employee_id] = (at, direction)
+            last[employee_id] = (event_at, direction)
     worked: dict[tuple[int, date], int] = {}
     for employee_id, day, seconds in session.execute(
         select(WorkDay.employee_id, WorkDay.day, WorkDay.worked_seconds).where(
@@ -178,17 +180,21 @@ def current_states(
     states = []
     for p in person_rows:
         entry = last.get(p.id)
-        state, at = "absent", None
+        state: str = "absent"
+        since_at: datetime | None = None
         hours = worked.get((p.id, today), 0) / 3600
         if entry is not None:
-            at, direction = entry
-            if direction == "in" and now - at <= max_shift:
+            last_at, direction = entry
+            since_at = last_at
+            if direction == "in" and now - last_at <= max_shift:
                 state = "in"
-                hours = (worked.get((p.id, engine.local_day(at, zone)), 0) + (now - at).total_seconds()) / 3600
-            elif engine.local_day(at, zone) == today:
+                hours = (
+                    worked.get((p.id, engine.local_day(last_at, zone)), 0) + (now - last_at).total_seconds()
+                ) / 3600
+            elif engine.local_day(last_at, zone) == today:
                 state = "out"
             else:
-                at = None
+                since_at = None
         states.append(
             {
                 "employee_id": p.id,
@@ -196,7 +202,7 @@ def current_states(
                 "employee_code": p.employee_code,
                 "location": p.location,
                 "state": state,
-                "since": at,
+                "since": since_at,
                 "hours_today": round(hours, 2),
             }
         )

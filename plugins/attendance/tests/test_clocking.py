@@ -14,8 +14,13 @@ def directions(desk, employee_id):
 def test_first_clock_is_in_then_out(desk):
     ada = desk.person()
     first = desk.clocked(ada["id"], "2026-03-02T08:00:00Z")
-    assert first == {"employee_id": ada["id"], "name": "Ada Lovelace", "direction": "in",
-                     "at": "2026-03-02T08:00:00Z", "duplicate": False}
+    assert first == {
+        "employee_id": ada["id"],
+        "name": "Ada Lovelace",
+        "direction": "in",
+        "at": "2026-03-02T08:00:00Z",
+        "duplicate": False,
+    }
     assert desk.clocked(ada["id"], "2026-03-02T16:00:00Z")["direction"] == "out"
 
 
@@ -57,7 +62,9 @@ def test_late_out_of_order_events_come_out_in_time_order(desk):
     assert desk.clocked(ada["id"], "2026-03-02T12:00:00Z")["direction"] == "out"
     desk.clocked(ada["id"], "2026-03-02T12:30:00Z")
     assert directions(desk, ada["id"]) == [
-        ("2026-03-02T08:00", "in"), ("2026-03-02T12:00", "out"), ("2026-03-02T12:30", "in"),
+        ("2026-03-02T08:00", "in"),
+        ("2026-03-02T12:00", "out"),
+        ("2026-03-02T12:30", "in"),
         ("2026-03-02T17:00", "out"),
     ]
     day = desk.get("/work-hours", employee_id=ada["id"])["items"][0]

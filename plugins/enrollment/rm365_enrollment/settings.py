@@ -35,7 +35,8 @@ class EnrollmentSettings(PluginSettings):
     def _valid_keys(cls, value: object) -> object:
         from cryptography.fernet import Fernet
 
-        for key in [value] if isinstance(value, str) else value or []:  # type: ignore[union-attr]
+        keys: list[object] = [value] if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
+        for key in keys:
             try:
                 Fernet(str(key))
             except ValueError:

@@ -99,8 +99,10 @@ def test_purge_erases_the_person_and_is_logged(site, people):
     from rm365_enrollment.models import Fingerprint, Purge
 
     person = people.create()
-    people.client.put(f"{BASE}/employees/{person['id']}/fingerprints/left_thumb",
-                      json={"template": base64.b64encode(b"x" * 40).decode()})
+    people.client.put(
+        f"{BASE}/employees/{person['id']}/fingerprints/left_thumb",
+        json={"template": base64.b64encode(b"x" * 40).decode()},
+    )
     admin = site.admin_client()
     response = admin.delete(f"{BASE}/employees/{person['id']}", params={"purge": "true"})
     assert response.status_code == 200 and response.json()["purged"] is True
