@@ -37,6 +37,7 @@ from .schemas import (
     KioskPerson,
     LogPage,
     LogRow,
+    PersonRow,
     StatusPage,
 )
 from .service import DATABASE, AttendanceService
@@ -273,6 +274,26 @@ def list_corrections(
         }
 
     return paginate(session, statement, params, shape, scalars=False)
+
+
+@router.get("/people", response_model=list[PersonRow])
+def find_people(
+    user: Anyone,
+    service: Service,
+    session: ReadDb,
+    q: Annotated[str | None, Query(max_length=120, description="name or code")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, Any]]:
+    """Active people to clock or correct (name and code only), by code number."""
+    people = service.people.table
+    filters = reports.Filters(q=q)
+    statement = (
+        select(people.c.id, people.c.employee_code, people.c.name, people.c.location)
+        .where(people.c.status == "active", *reports.people_filters(people, filters))
+        .order_by(people.c.code_number)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in session.execute(statement)]
 
 
 @router.get("/kiosk/recent", response_model=list[KioskPerson])

@@ -30,7 +30,7 @@ class Filters:
             raise DomainError(422, "from must not be after to", field="from")
 
 
-def _people_filters(people: Any, filters: Filters) -> list[Any]:
+def people_filters(people: Any, filters: Filters) -> list[Any]:
     clauses = []
     if filters.location:
         clauses.append(people.c.location == filters.location)
@@ -61,7 +61,7 @@ def logs_query(people: Any, filters: Filters, settings: AttendanceSettings) -> S
         statement = statement.where(ClockEvent.at >= engine.day_start(filters.start, zone))
     if filters.end:
         statement = statement.where(ClockEvent.at < engine.day_start(filters.end + timedelta(days=1), zone))
-    for clause in _people_filters(people, filters):
+    for clause in people_filters(people, filters):
         statement = statement.where(clause)
     return statement.order_by(ClockEvent.at.desc(), ClockEvent.id.desc())
 
@@ -100,7 +100,7 @@ def hours_query(people: Any, filters: Filters) -> Select[Any]:
         statement = statement.where(WorkDay.day >= filters.start)
     if filters.end:
         statement = statement.where(WorkDay.day <= filters.end)
-    for clause in _people_filters(people, filters):
+    for clause in people_filters(people, filters):
         statement = statement.where(clause)
     return statement.order_by(WorkDay.day, people.c.code_number)
 
@@ -152,7 +152,7 @@ def current_states(
     since = min(engine.day_start(today, zone), now - max_shift)
     person_rows = session.execute(
         select(people.c.id, people.c.name, people.c.employee_code, people.c.location)
-        .where(people.c.status == "active", *_people_filters(people, filters))
+        .where(people.c.status == "active", *people_filters(people, filters))
         .order_by(people.c.code_number)
     ).all()
     ids = [p.id for p in person_rows]

@@ -147,3 +147,10 @@ class KioskPerson(BaseModel):
     direction: Direction
     at: datetime
     device: str | None
+
+
+class PersonRow(BaseModel):
+    id: int
+    employee_code: str
+    name: str
+    location: str

@@ -67,10 +67,7 @@ class AttendanceService:
         """Record one clock event; answers ``{employee_id, name, direction, at, duplicate}``."""
         now = utcnow()
         at = now if at is None else at
-        if at.tzinfo is None:
-            raise DomainError(422, "at needs a time zone (e.g. 2026-03-01T08:00:00Z)", field="at")
-        if at > now + MAX_FUTURE:
-            raise DomainError(422, "at is in the future", field="at")
+        self._check_time(at)
         if key is not None:
             answer = self._answer_for(session, key)
             if answer is not None:
@@ -165,6 +162,7 @@ class AttendanceService:
     def add_event(
         self, session: Session, *, employee_id: int, at: datetime, direction: str, reason: str, by: str
     ) -> ClockEvent:
+        self._check_time(at)
         person = self.people.get(session, employee_id, lock=True)
         event = ClockEvent(
             employee_id=person.id,
@@ -196,6 +194,7 @@ class AttendanceService:
         before = self._snapshot(event)
         old_at = event.at
         if at is not None:
+            self._check_time(at)
             event.at = at
         if direction is not None:
             event.direction = direction
@@ -215,6 +214,13 @@ class AttendanceService:
         session.flush()
         self._rederive(session, event.employee_id, event.at, event.at)
         self._audit(session, event, "delete", reason, by, before, None)
+
+    @staticmethod
+    def _check_time(at: datetime) -> None:
+        if at.tzinfo is None:
+            raise DomainError(422, "at needs a time zone (e.g. 2026-03-01T08:00:00Z)", field="at")
+        if at > utcnow() + MAX_FUTURE:
+            raise DomainError(422, "at is in the future", field="at")
 
     @staticmethod
     def _event(session: Session, event_id: int) -> ClockEvent:

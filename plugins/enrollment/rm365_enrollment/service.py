@@ -22,7 +22,7 @@ from .settings import EnrollmentSettings
 log = logging.getLogger("rm365.enrollment")
 
 DATABASE = "attendance"
-ROOM = "enrollment"
+ROOM = ["enrollment.management", "enrollment.card", "enrollment.fingerprint"]
 MAX_TEMPLATE_BYTES = 64 * 1024
 #: ``listener(session, employee_id)`` erases what another plugin keeps about a person.
 PurgeListener = Callable[[Session, int], None]
