@@ -6,6 +6,7 @@ threshold, enrolment asks a station for a card or a finger, the kiosk sees each 
 from __future__ import annotations
 
 import base64
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -92,6 +93,14 @@ def test_a_match_below_the_site_threshold_is_refused(site, desk):
     assert result[0]["status"] == "rejected" and "threshold" in result[0]["error"]
 
 
+def synced(bridge: FakeBridge, timeout: float = 10) -> None:
+    """Wait until the bridge has answered the fingerprint sync sent when it came online."""
+    deadline = time.monotonic() + timeout
+    while not any(c == "fingerprint.sync" for c, _ in bridge.received) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # its answer travels back
+
+
 @pytest.fixture
 def live(rm365_site, monkeypatch):
     monkeypatch.setenv("RM365_ATTENDANCE_OPEN_CHECKIN_CHECK_MINUTES", "0")
@@ -107,11 +116,7 @@ def test_a_bridge_coming_online_gets_the_templates_and_the_threshold(live):
     device_id, token = live.pair_device("Front door")
     with FakeBridge(commands={"fingerprint.sync": lambda payload: {"count": len(payload["templates"])}}) as bridge:
         bridge.connect(live.url, token)
-        import time
-
-        deadline = time.monotonic() + 10
-        while not bridge.received and time.monotonic() < deadline:
-            time.sleep(0.05)
+        synced(bridge)
     command, payload = bridge.received[0]
     assert command == "fingerprint.sync"
     assert payload == {
@@ -135,6 +140,7 @@ def test_card_enrolment_through_a_station(live):
     }
     with FakeBridge(commands=commands) as bridge:
         bridge.connect(live.url, token)
+        synced(bridge)  # the station is busy with the sync the kernel starts on connect
         response = client.post(f"{PEOPLE}/employees/{ada['id']}/card/scan", json={"device_id": device_id})
         assert response.status_code == 200, response.text
         assert response.json()["card_uid"] == "04A1B2C3"
