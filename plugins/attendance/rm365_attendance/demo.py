@@ -34,7 +34,8 @@ def seed(kernel: Any) -> None:
         if session.scalar(select(func.count()).select_from(ClockEvent)):
             return
         staff = session.execute(select(people.table.c.id, people.table.c.location)).all()
-        today = engine.local_day(utcnow(), zone)
+        now = utcnow()
+        today = engine.local_day(now, zone)
         rows: list[dict[str, Any]] = []
         for person_id, location in staff:
             night = location == "Night shift"
@@ -53,6 +54,8 @@ def seed(kernel: Any) -> None:
                     source = rng.choice(["card", "card", "card", "fingerprint", "manual"])
                     device = "Front door" if source != "manual" else ""
                     for hour, direction in ((begin, "in"), (end, "out")):
+                        if _local(day, hour, zone) > now:
+                            continue  # tonight's shift is still going on
                         rows.append(
                             {
                                 "employee_id": person_id,

@@ -97,14 +97,21 @@ class Day:
 
 
 def sessions_by_day(events: Iterable[tuple[datetime, str]], zone: ZoneInfo, max_shift: timedelta) -> dict[date, Day]:
-    """Pair time-ordered (at, direction) into sessions and sum them per local day of the in."""
+    """Pair time-ordered (at, direction) into sessions, and sessions into shifts: a session
+    whose in is within the maximum shift of the shift's first in belongs to that shift
+    (a night shift with a break after midnight stays one shift). Each shift counts on the
+    local day of its first in; breaks are the gaps between its sessions."""
     days: dict[date, Day] = {}
     opened: datetime | None = None
+    shift: tuple[datetime, date] | None = None
 
     def add(start: datetime, end: datetime | None) -> None:
-        day = days.get(local_day(start, zone))
+        nonlocal shift
+        if shift is None or start - shift[0] > max_shift:
+            shift = (start, local_day(start, zone))
+        day = days.get(shift[1])
         if day is None:
-            day = days[local_day(start, zone)] = Day(first_in=start)
+            day = days[shift[1]] = Day(first_in=start)
         if day._last_end is not None:
             day.breaks += max(0.0, (start - day._last_end).total_seconds())
         if end is None:
@@ -131,11 +138,13 @@ def sessions_by_day(events: Iterable[tuple[datetime, str]], zone: ZoneInfo, max_
 def rebuild_days(
     session: Session, employee_id: int, start: datetime, end: datetime, zone: ZoneInfo, max_shift: timedelta
 ) -> None:
-    """Recompute the person's day rows for sessions starting between ``start - max_shift``
-    and ``end`` (whole local days)."""
-    first = local_day(start - max_shift, zone)
+    """Recompute the person's day rows that a change between ``start`` and ``end`` can
+    touch: shifts begun up to two maximum shifts before it (a shift's sessions and their
+    check-outs reach that far), read from one more maximum shift back so that each
+    shift's first in is known."""
+    first = local_day(start - 2 * max_shift, zone)
     last = local_day(end, zone)
-    window_start = day_start(first, zone)
+    window_start = day_start(first, zone) - max_shift
     window_end = day_start(last + timedelta(days=1), zone) + max_shift
     events = session.execute(
         select(ClockEvent.at, ClockEvent.direction)

@@ -111,7 +111,9 @@ def hours_row(row: Any, settings: AttendanceSettings) -> dict[str, Any]:
     zone = settings.zone
     first_local = row.first_in.astimezone(zone)
     start = datetime.combine(row.day, settings.standard_start, tzinfo=zone)
-    late = max(0.0, (first_local - start).total_seconds() / 60) if first_local.date() == row.day else 0.0
+    # Lateness counts within the standard day only (a night shift is not "late" for it).
+    standard_end = start + timedelta(hours=settings.standard_hours)
+    late = (first_local - start).total_seconds() / 60 if start < first_local < standard_end else 0.0
     worked = row.worked_seconds / 3600
     return {
         "employee_id": row.employee_id,

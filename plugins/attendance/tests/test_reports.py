@@ -128,3 +128,55 @@ def _crossed_midnight() -> bool:
 
     zone = ZoneInfo("Europe/London")
     return (utcnow() - timedelta(minutes=90)).astimezone(zone).date() != utcnow().astimezone(zone).date()
+
+
+def test_a_night_shift_with_a_break_after_midnight_is_one_day(desk):
+    jack = desk.person("Jack")
+    for at in (
+        "2026-03-02T22:00:00Z",
+        "2026-03-03T02:00:00Z",
+        "2026-03-03T02:30:00Z",
+        "2026-03-03T06:00:00Z",
+        "2026-03-03T22:00:00Z",
+        "2026-03-04T06:00:00Z",
+    ):
+        desk.clocked(jack["id"], at)
+    days = desk.get("/work-hours", employee_id=jack["id"])["items"]
+    assert [(d["date"], d["worked_hours"], d["break_hours"], d["sessions"], d["late_minutes"]) for d in days] == [
+        ("2026-03-02", 7.5, 0.5, 2, 0),
+        ("2026-03-03", 8.0, 0.0, 1, 0),
+    ]
+
+
+def test_day_rows_agree_with_a_full_rebuild_after_late_events(site, desk):
+    """The incremental day rows equal a recomputation from all events (the rule in one place)."""
+    from rm365_attendance import engine
+    from rm365_attendance.models import WorkDay
+    from sqlalchemy import select
+
+    ada = desk.person()
+    times = [
+        "2026-03-02T22:00:00Z",
+        "2026-03-03T06:00:00Z",
+        "2026-03-03T08:00:00Z",
+        "2026-03-03T12:00:00Z",
+        "2026-03-03T02:00:00Z",
+        "2026-03-03T02:20:00Z",
+        "2026-03-03T12:30:00Z",
+        "2026-03-03T16:00:00Z",
+    ]
+    for at in times:
+        desk.clocked(ada["id"], at)
+
+    def rows():
+        with site.kernel.databases.session("attendance", readonly=True) as session:
+            return [
+                (r.day, r.worked_seconds, r.break_seconds, r.sessions, r.open)
+                for r in session.scalars(select(WorkDay).order_by(WorkDay.day))
+            ]
+
+    incremental = rows()
+    service = site.kernel.services.get("attendance.clock")
+    with site.kernel.databases.session("attendance") as session:
+        engine.rebuild_all(session, [ada["id"]], service.settings.zone, service.max_shift)
+    assert rows() == incremental
