@@ -1,0 +1,1 @@
+"""RM365 Toolbox attendance plugin: clocking, corrections, hours and the kiosk."""

@@ -1,0 +1,1 @@
+"""RM365 Toolbox enrollment plugin: the people registry and their credentials."""
