@@ -364,3 +364,28 @@ def test_list_devices_gives_plugins_the_stations(site):
 
     assert (row.id, row.name, row.site, row.online) == (device_id, "Picker", "Leeds", True)
     assert row.last_seen is not None
+
+
+def test_an_online_handler_may_send_a_command_at_once(rm365_site):
+    replies: list[dict[str, Any]] = []
+    done = threading.Event()
+
+    def on_online(kernel: Any, device: DeviceInfo, event: DeviceEvent) -> None:
+        replies.append(kernel.devices.command(device.id, "fingerprint.sync", {"templates": [], "threshold": 40}))
+        done.set()
+
+    module = types.ModuleType("sync_on_connect")
+
+    @hookimpl
+    def register_device_handlers() -> dict[str, Any]:
+        return {"device.online": on_online}
+
+    module.register_device_handlers = register_device_handlers  # type: ignore[attr-defined]
+    site = rm365_site(plugins=[], extra={"sync": module}, discover=False, live=True)
+    _device_id, token = site.pair_device()
+
+    bridge = _bridge(site, token, commands={"fingerprint.sync": lambda payload: {"count": len(payload["templates"])}})
+
+    assert done.wait(10)
+    assert replies == [{"count": 0}]
+    assert bridge.received == [("fingerprint.sync", {"templates": [], "threshold": 40})]
