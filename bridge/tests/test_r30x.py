@@ -274,6 +274,19 @@ def test_sensor_errors_are_answered_in_words(driver, sensor, touches, message, w
     assert failure and message in str(failure[0])
 
 
+def test_in_test_mode_an_unknown_finger_is_shown(sensor, wait_until):
+    got: queue.Queue = queue.Queue()
+    driver = R30xDriver({"port": sensor.port, "report_unknown": True}, lambda t, d, **k: got.put((t, d)))
+    driver.POLL = 0.05
+    driver.open()
+    try:
+        wait_until(lambda: driver.sensor is not None, what="sensor ready")
+        sensor.touch("stranger", 1)
+        assert got.get(timeout=5) == ("fingerprint.unknown", {})
+    finally:
+        driver.close()
+
+
 def test_without_a_sensor_commands_say_so(tmp_path):
     driver = R30xDriver({"port": str(tmp_path / "nothing")}, lambda *a, **k: None)
     driver.open()
