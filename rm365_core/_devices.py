@@ -175,7 +175,7 @@ class Devices:
                     name=d.name,
                     site=d.site or "",
                     drivers=list(d.drivers or []),
-                    online=bool(d.online),
+                    online=d.connected,
                     last_seen=d.last_seen,
                     revoked=d.revoked_at is not None,
                 )
