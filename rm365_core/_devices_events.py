@@ -47,6 +47,8 @@ def _parse(raw: Any) -> DeviceEvent:
         raise ValueError(f"an event needs an id of 1 to {MAX_ID} characters")
     if not isinstance(kind, str) or not 0 < len(kind) <= MAX_TYPE:
         raise ValueError(f"event {event_id}: a type of 1 to {MAX_TYPE} characters is required")
+    if kind.startswith("device."):
+        raise ValueError(f"event {event_id}: {kind} is sent by the server itself, not by bridges")
     if not isinstance(data, dict):
         raise ValueError(f"event {event_id}: data must be an object")
     try:

@@ -288,6 +288,18 @@ def test_two_devices_may_use_the_same_event_id(site, recorder):
     assert len(recorder.calls) == 2
 
 
+def test_a_bridge_cannot_send_the_servers_own_device_events(site, recorder):
+    _device_id, token = site.pair_device()
+    bridge = _bridge(site, token)
+    recorder.online.wait(5)
+    recorder.online.clear()
+
+    [result] = bridge.send([bridge.event("device.online", {})])
+
+    assert result["status"] == "rejected" and "sent by the server" in result["error"]
+    assert not recorder.online.is_set()
+
+
 def test_events_without_a_handler_are_recorded_and_accepted(site, recorder):
     _device_id, token = site.pair_device()
     bridge = _bridge(site, token)
