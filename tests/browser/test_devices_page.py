@@ -41,6 +41,11 @@ def test_an_admin_pairs_a_bridge_sees_it_online_and_revokes_it(new_page, live_se
         bridge.connect(live_server.base_url, paired.json()["token"])
         status = page.get_by_test_id(f"device-status-{device_id}")
         expect(status).to_have_text("Online")
+        [refused] = bridge.send([bridge.event("device.online", {})])  # the server's own event: refused
+        assert refused["status"] == "rejected"
+        page.get_by_test_id(f"dead-letters-{device_id}").click()
+        expect(page.get_by_test_id("dead-letters")).to_contain_text("sent by the server itself")
+        page.get_by_test_id("dead-letters-submit").click()
         shot(page, "system-devices")
 
         page.get_by_test_id(f"revoke-device-{device_id}").click()
