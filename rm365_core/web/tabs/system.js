@@ -273,8 +273,12 @@ export async function mount(element, ctx) {
       testid: 'pair-code',
       body: [
         h('p', {}, 'On the PC with the readers, run:'),
-        h('pre', { class: 'code-block', 'data-testid': 'pair-command' }, `rm365-bridge pair --server ${server} --code ${created.code}`),
-        h('p', { class: 'big', 'data-testid': 'pair-code-value' }, created.code),
+        h(
+          'pre',
+          { class: 'code-block', 'data-testid': 'pair-command', style: { whiteSpace: 'pre-wrap', wordBreak: 'break-all', userSelect: 'all' } },
+          `rm365-bridge pair --server ${server} --code ${created.code}`,
+        ),
+        h('p', { 'data-testid': 'pair-code-value', style: { fontFamily: 'var(--mono)', fontSize: '1.8rem', fontWeight: '700', letterSpacing: '0.12em', textAlign: 'center', margin: '0.6rem 0' } }, created.code),
         h('p', { class: 'muted' }, `Single use, valid until ${fullTime(created.expires_at)}.`),
       ],
     });
