@@ -218,7 +218,7 @@ def test_enrolment_takes_two_presses_stores_a_slot_and_returns_the_template(driv
     assert sensor.library == {0: template_of("alice")}
 
     sensor.touch("alice", 1)
-    assert driver.events.get(timeout=5) == (
+    assert driver.events.get(timeout=15) == (
         "fingerprint.matched",
         {"employee_code": "EMP001", "finger": "right_index", "score": 150},
     )
@@ -234,7 +234,7 @@ def test_synced_templates_identify_people_enrolled_at_another_station(driver, se
     assert sensor.library == {0: template_of("bob"), 1: template_of("carol")}
 
     sensor.touch("carol", 1)
-    assert driver.events.get(timeout=5) == (
+    assert driver.events.get(timeout=15) == (
         "fingerprint.matched",
         {"employee_code": "EMP003", "finger": "left_thumb", "score": 150},
     )
