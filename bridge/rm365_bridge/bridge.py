@@ -37,6 +37,8 @@ class Bridge:
     #: Events per batch (the server takes up to 500; the hub caps a message at 64 KiB).
     BATCH = 100
     MAX_BACKOFF = 30.0
+    #: Seconds of silence after which an idle bridge says it is still there.
+    HEARTBEAT = 30.0
 
     def __init__(
         self,
@@ -201,13 +203,18 @@ class Bridge:
 
     def _deliver(self) -> None:
         sio = self._sio
+        last_heard = time.monotonic()
         while not self.stopping.is_set():
             if sio is None or self._lost.is_set() or not sio.connected or NAMESPACE not in sio.namespaces:
                 raise ConnectionError("disconnected")
             batch = self.outbox.batch(self.batch_size)
             if not batch:
+                if time.monotonic() - last_heard > self.HEARTBEAT:
+                    self._call(sio, "heartbeat", {}, timeout=15)  # keeps "last seen" and the route current
+                    last_heard = time.monotonic()
                 self.outbox.wait_for_events(1.0)
                 continue
+            last_heard = time.monotonic()
             reply = self._call(sio, "events", {"events": batch}, timeout=60)
             if not isinstance(reply, dict) or not reply.get("ok"):
                 error = reply.get("error") if isinstance(reply, dict) else reply

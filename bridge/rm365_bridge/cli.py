@@ -189,7 +189,7 @@ def test(
     def emit(type: str, data: dict[str, Any], *, cursor: Any = None) -> None:
         got.put({"type": type, "data": data})
 
-    instance = cls(settings, emit, state=None)
+    instance = cls({**settings, "report_unknown": True}, emit, state=None)
     try:
         instance.open()
     except DriverError as exc:

@@ -218,7 +218,7 @@ def test_enrolment_takes_two_presses_stores_a_slot_and_returns_the_template(driv
     assert sensor.library == {0: template_of("alice")}
 
     sensor.touch("alice", 1)
-    assert driver.events.get(timeout=5) == (
+    assert driver.events.get(timeout=15) == (
         "fingerprint.matched",
         {"employee_code": "EMP001", "finger": "right_index", "score": 150},
     )
@@ -234,7 +234,7 @@ def test_synced_templates_identify_people_enrolled_at_another_station(driver, se
     assert sensor.library == {0: template_of("bob"), 1: template_of("carol")}
 
     sensor.touch("carol", 1)
-    assert driver.events.get(timeout=5) == (
+    assert driver.events.get(timeout=15) == (
         "fingerprint.matched",
         {"employee_code": "EMP003", "finger": "left_thumb", "score": 150},
     )
@@ -272,6 +272,19 @@ def test_sensor_errors_are_answered_in_words(driver, sensor, touches, message, w
     worker.join(15)
 
     assert failure and message in str(failure[0])
+
+
+def test_in_test_mode_an_unknown_finger_is_shown(sensor, wait_until):
+    got: queue.Queue = queue.Queue()
+    driver = R30xDriver({"port": sensor.port, "report_unknown": True}, lambda t, d, **k: got.put((t, d)))
+    driver.POLL = 0.05
+    driver.open()
+    try:
+        wait_until(lambda: driver.sensor is not None, what="sensor ready")
+        sensor.touch("stranger", 1)
+        assert got.get(timeout=5) == ("fingerprint.unknown", {})
+    finally:
+        driver.close()
 
 
 def test_without_a_sensor_commands_say_so(tmp_path):

@@ -121,7 +121,7 @@ def test_a_finger_matching_a_synced_template_above_the_threshold_is_reported(dri
 
     _press(fingers, "mallory", "carol")
 
-    assert driver.events.get(timeout=5) == (
+    assert driver.events.get(timeout=15) == (
         "fingerprint.matched",
         {"employee_code": "EMP7", "finger": "right_thumb", "score": 199},
     )

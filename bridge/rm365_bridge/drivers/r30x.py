@@ -146,6 +146,8 @@ class R30xDriver(Driver):
             self._wait_lift(sensor, timeout=5.0)
         if found is None:
             log.info("finger not recognised (not found on the sensor)")
+            if self.settings.get("report_unknown"):  # `rm365-bridge test`: show every finger
+                self.emit("fingerprint.unknown", {})
             return
         slot, score = found
         holder = self._slots.get(slot)

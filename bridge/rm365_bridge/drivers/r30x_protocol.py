@@ -103,7 +103,7 @@ class R30x:
     def _send(self, pid: int, payload: bytes) -> None:
         self.port.write(encode(pid, payload, self.address))
 
-    def _ack(self, timeout: float = 2.0) -> tuple[int, bytes]:
+    def _ack(self, timeout: float = 5.0) -> tuple[int, bytes]:
         pid, payload = read_packet(self.port.read, timeout)
         if pid != PID_ACK or not payload:
             raise SensorError(0x01, f"unexpected packet 0x{pid:02X} from the sensor")

@@ -255,6 +255,8 @@ class SecuGenDriver(Driver):
                 self.emit("fingerprint.matched", {"employee_code": code, "finger": finger, "score": score})
             else:
                 log.info("finger not recognised")
+                if self.settings.get("report_unknown"):  # `rm365-bridge test`: show every finger
+                    self.emit("fingerprint.unknown", {})
             self._stop.wait(cooldown)
 
     def _identify(self, sdk: FDxSDK, image: bytes, quality: int) -> tuple[str, str, int] | None:
