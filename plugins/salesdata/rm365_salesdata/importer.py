@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from sqlalchemy import insert, select, update
@@ -164,12 +166,20 @@ def import_file(
         with engine.connect() as conn:
             transaction = conn.begin()
             try:
-                loader = _PgLoader(conn) if conn.dialect.name == "postgresql" else _SqliteLoader(conn)
-                for batch in parse_export(binary, region, rates, settings.batch_rows, result):
-                    imported += loader.load(batch, region_id, import_id)
+                batches = parse_export(binary, region, rates, settings.batch_rows, result)
+
+                def report() -> None:
                     if progress is not None:
                         progress(_position(binary, size), size, f"{result.rows_total} rows read")
-                loader.finish()
+
+                if conn.dialect.name == "postgresql":
+                    imported = _pipelined(_PgLoader(conn), batches, region_id, import_id, report)
+                else:
+                    loader = _SqliteLoader(conn)
+                    for batch in batches:
+                        imported += loader.load(batch, region_id, import_id)
+                        report()
+                    loader.finish()
                 if dry_run:
                     transaction.rollback()
                 else:
@@ -241,6 +251,43 @@ def _finish(
                 {"import_id": import_id, "region": region_id, "imported": imported, "dry_run": dry_run},
                 rooms=[f"salesdata.{region_id}", "salesdata.history", "salesdata.upload"],
             )
+
+
+def _pipelined(
+    loader: _PgLoader, batches: Iterator[list[Line]], region: str, import_id: int, report: Callable[[], None]
+) -> int:
+    """Parse the next batch while the database loads this one: psycopg2 lets go of the GIL
+    while a statement runs, so parsing (Python) and loading (PostgreSQL) overlap. Only the
+    loader thread uses the connection; its error is raised here, and the transaction (still
+    open in the caller) is rolled back."""
+    handoff: queue.Queue[list[Line] | None] = queue.Queue(maxsize=2)
+    state: dict[str, Any] = {"imported": 0, "error": None}
+
+    def load_all() -> None:
+        try:
+            while (batch := handoff.get()) is not None:
+                state["imported"] += loader.load(batch, region, import_id)
+        except BaseException as exc:  # noqa: BLE001 - handed to the parsing thread
+            state["error"] = exc
+            while handoff.get() is not None:  # keep taking so the parser never blocks
+                pass
+        finally:
+            loader.finish()
+
+    worker = threading.Thread(target=load_all, name="salesdata-load", daemon=True)
+    worker.start()
+    try:
+        for batch in batches:
+            if state["error"] is not None:
+                break
+            handoff.put(batch)
+            report()
+    finally:
+        handoff.put(None)
+        worker.join()
+    if state["error"] is not None:
+        raise state["error"]
+    return int(state["imported"])
 
 
 class _PgLoader:

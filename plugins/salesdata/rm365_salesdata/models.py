@@ -24,6 +24,13 @@ from rm365_core import UTCDateTime, database_metadata, utcnow
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def Key(length: int) -> String:  # noqa: N802 - reads as a column type
+    """Text compared byte by byte on PostgreSQL (``COLLATE "C"``): the indexes on SKUs, order
+    numbers and emails are maintained several times faster than with a language collation,
+    and nothing sorts them for people by language rules."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
 class Base(DeclarativeBase):
     """Models stored in the logical database ``products``."""
 
@@ -38,21 +45,21 @@ class SaleLine(Base):
     __tablename__ = "salesdata_lines"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    region: Mapped[str] = mapped_column(String(16))
-    order_number: Mapped[str] = mapped_column(String(64))
-    sku: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(Key(16))
+    order_number: Mapped[str] = mapped_column(Key(64))
+    sku: Mapped[str] = mapped_column(Key(64))
     line_no: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     day: Mapped[date] = mapped_column(Date)
     qty: Mapped[int] = mapped_column(Integer)
     price_minor: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(Key(40))
     currency: Mapped[str] = mapped_column(String(3))
     grand_total_minor: Mapped[int] = mapped_column(BigInteger)
-    customer_email: Mapped[str] = mapped_column(String(255), default="")
+    customer_email: Mapped[str] = mapped_column(Key(255), default="")
     customer_name: Mapped[str] = mapped_column(String(255), default="")
-    customer_group: Mapped[str] = mapped_column(String(64), default="")
+    customer_group: Mapped[str] = mapped_column(Key(64), default="")
     import_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
@@ -72,10 +79,10 @@ class DailySales(Base):
 
     __tablename__ = "salesdata_daily"
 
-    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    region: Mapped[str] = mapped_column(Key(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    status: Mapped[str] = mapped_column(Key(40), primary_key=True)
     qty: Mapped[int] = mapped_column(BigInteger, default=0)
     revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     lines: Mapped[int] = mapped_column(Integer, default=0)
@@ -87,8 +94,8 @@ class SkuInfo(Base):
 
     __tablename__ = "salesdata_skus"
 
-    region: Mapped[str] = mapped_column(String(16), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(Key(16), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     last_sold_at: Mapped[datetime] = mapped_column(UTCDateTime)
     price_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -8,7 +8,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -67,9 +67,21 @@ class DateReader:
         self.zone = ZoneInfo(region.timezone)
         self.local, self.order = local_date_pattern(region.date_format)
         self.expected = f"YYYY-MM-DD or {region.date_format}, optionally followed by HH:MM[:SS]"
+        self._cache: dict[str, tuple[datetime, date]] = {}
+        self._offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
     def __call__(self, value: str) -> tuple[datetime, date]:
         """``(UTC time without zone, local date)``; ValueError with the reason otherwise."""
+        # The lines of one order share their time: remember recent answers.
+        found = self._cache.get(value)
+        if found is None:
+            found = self._read(value)
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[value] = found
+        return found
+
+    def _read(self, value: str) -> tuple[datetime, date]:
         m = _ISO.match(value)
         if m:
             y, mo, d = int(m[1]), int(m[2]), int(m[3])
@@ -85,13 +97,25 @@ class DateReader:
             local = datetime(y, mo, d, int(hh or 0), int(mm or 0), int(ss or 0))
         except ValueError:
             raise ValueError("not a real date or time") from None
-        utc = local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
-        return utc, local.date()
+        # The zone's offset changes at most hourly: one lookup per local hour.
+        hour = (y, mo, d, local.hour)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            offset = self._offsets[hour] = local.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
+        return local - offset, local.date()
 
 
 def to_minor(value: str) -> int:
     """``"12.5"`` -> 1250. A comma is the decimal mark when there is no dot; with both, the
     last one is (``1.234,50`` and ``1,234.50`` are both 1234.50). Half up at the third digit."""
+    whole, _, frac = value.partition(".")
+    # The common case first: plain digits with an optional dot (no regex, no replace).
+    if whole.isdigit() and (not frac or frac.isdigit()) and len(frac) <= 2 and whole.isascii():
+        return int(whole) * 100 + (int((frac + "00")[:2]) if frac else 0)
+    return _to_minor_slow(value)
+
+
+def _to_minor_slow(value: str) -> int:
     text = value.strip().replace(" ", "").replace("\u00a0", "")
     if "," in text:
         if "." in text:
@@ -99,7 +123,7 @@ def to_minor(value: str) -> int:
             text = text.replace("." if mark == "," else ",", "")
         text = text.replace(",", ".")
     m = _NUMBER.match(text)
-    if not m or not (m[2] or m[3]):
+    if not m or not (m[2] or m[3]) or not text.isascii():
         raise ValueError("not a number")
     frac = m[3] or ""
     minor = int(m[2] or 0) * 100 + int((frac + "00")[:2])

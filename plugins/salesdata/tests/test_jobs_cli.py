@@ -56,3 +56,16 @@ def test_cli_import_reports_counts_and_imports_once(tmp_path, site, export, line
     assert first.returncode == 2
     assert (tmp_path / "errors.csv").read_text().splitlines()[1].startswith("4,Created At,x,")
     assert "0 imported, 2 already there" in again.stdout
+
+
+def test_demo_orders_give_the_demo_catalogue_demand_in_every_region(rm365_site):
+    from rm365_salesdata.demo import catalogue, seed
+
+    site = rm365_site(plugins=["salesdata"])
+    imported = seed(site.kernel, days=60)
+
+    assert imported > 1000
+    assert seed(site.kernel) == 0  # idempotent
+    demand = site.kernel.services.get("salesdata.demand").demand_for([sku for sku, _, _ in catalogue()])
+    assert len(demand) > 20
+    assert {region for per in demand.values() for region in per} == {"uk", "fr"}

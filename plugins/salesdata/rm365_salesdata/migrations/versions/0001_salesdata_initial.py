@@ -16,6 +16,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _key(length: int) -> sa.types.TypeEngine[str]:
+    """Byte-order text on PostgreSQL (``COLLATE "C"``), as the models declare."""
+    return sa.String(length=length).with_variant(sa.String(length=length, collation="C"), "postgresql")
+
+
 def upgrade() -> None:
     op.create_table(
         "salesdata_aliases",
@@ -29,10 +34,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "salesdata_daily",
-        sa.Column("region", sa.String(length=16), nullable=False),
+        sa.Column("region", _key(16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("sku", _key(64), nullable=False),
+        sa.Column("status", _key(40), nullable=False),
         sa.Column("qty", sa.BigInteger(), nullable=False),
         sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
         sa.Column("lines", sa.Integer(), nullable=False),
@@ -85,21 +90,21 @@ def upgrade() -> None:
     op.create_table(
         "salesdata_lines",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("region", sa.String(length=16), nullable=False),
-        sa.Column("order_number", sa.String(length=64), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("region", _key(16), nullable=False),
+        sa.Column("order_number", _key(64), nullable=False),
+        sa.Column("sku", _key(64), nullable=False),
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("qty", sa.Integer(), nullable=False),
         sa.Column("price_minor", sa.BigInteger(), nullable=False),
-        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("status", _key(40), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("grand_total_minor", sa.BigInteger(), nullable=False),
-        sa.Column("customer_email", sa.String(length=255), nullable=False),
+        sa.Column("customer_email", _key(255), nullable=False),
         sa.Column("customer_name", sa.String(length=255), nullable=False),
-        sa.Column("customer_group", sa.String(length=64), nullable=False),
+        sa.Column("customer_group", _key(64), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_salesdata_lines")),
         sa.UniqueConstraint("region", "order_number", "sku", "line_no", name="uq_salesdata_lines_key"),
@@ -123,8 +128,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "salesdata_skus",
-        sa.Column("region", sa.String(length=16), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("region", _key(16), nullable=False),
+        sa.Column("sku", _key(64), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("last_sold_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("price_minor", sa.BigInteger(), nullable=True),
