@@ -185,6 +185,7 @@ def render_job(kernel: Kernel, progress: Progress, job_id: int) -> dict[str, Any
 
     service = LabelsService(kernel)
     try:
+        service.price_rows(job_id, progress=progress)
         data = service.render(job_id, progress=lambda done, total: progress(done, total, f"{done} labels"))
     except NotFound:
         return {"job_id": job_id, "deleted": True}

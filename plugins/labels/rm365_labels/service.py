@@ -102,6 +102,45 @@ class LabelsService(JobOutput):
             )
         return out
 
+    def _describe_all(self, items: list[dict[str, Any]], region: str) -> dict[str, dict[str, Any]]:
+        described: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(items), CHUNK):
+            for row in self._describe(items[start : start + CHUNK], region):
+                described[row["sku"]] = row
+        return described
+
+    def price_rows(self, job_id: int, progress: Any = None) -> None:
+        """Give a big job's rows their prices and quantities (chunk by chunk; safe to repeat)."""
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+        if job.priced:
+            return
+        after, done = -1, 0
+        while True:
+            with self.kernel.databases.session(DB) as session:
+                chunk = session.scalars(
+                    select(LabelJobRow)
+                    .where(LabelJobRow.job_id == job_id, LabelJobRow.position > after)
+                    .order_by(LabelJobRow.position)
+                    .limit(CHUNK)
+                ).all()
+                if not chunk:
+                    break
+                items = [{"sku": r.sku, "name": r.name, "item_id": r.item_id, "status": ""} for r in chunk]
+                described = {d["sku"]: d for d in self._describe(items, job.region)}
+                for row in chunk:
+                    data = described[row.sku]
+                    row.price, row.price_text = data["price"], data["price_text"]
+                    row.price_converted, row.uk_6m, row.fr_6m = data["price_converted"], data["uk_6m"], data["fr_6m"]
+                after = chunk[-1].position
+            done += len(chunk)
+            if progress is not None:
+                progress(done, job.item_count, f"prices of {done} items")
+        with self.kernel.databases.session(DB) as session:
+            stored = session.get(LabelJob, job_id)
+            if stored is not None:
+                stored.priced = True
+
     def candidates(self, *, statuses: str | None, region: str, search: str, page: int, size: int) -> dict[str, Any]:
         """One row per inventory item (SKU order, no random pick between variants) with the
         price in ``region`` and the UK / FR 6-month quantities."""
@@ -121,11 +160,15 @@ class LabelsService(JobOutput):
         filters: dict[str, Any],
         user: str,
     ) -> dict[str, Any]:
-        """Resolve every row now and store it as it will print; a job over
-        ``background_over`` labels renders its PDF in a background run."""
+        """Store every row as it will print. A job over ``background_over`` labels is stored
+        with the inventory's part of its rows at once; its background run adds prices and
+        quantities, then renders the PDF."""
         settings = self.settings
-        spec, region, resolved, labels = self._resolve(items, template, region)
+        spec, region, found, labels = self._resolve(items, template, region)
         background = labels > settings.background_over
+        resolved = {sku: _unpriced(row, settings.regions[region].currency) for sku, row in found.items()}
+        if not background:
+            resolved = self._describe_all(list(found.values()), region)
         with self.kernel.databases.session(DB) as session:
             job = LabelJob(
                 template=spec.id,
@@ -137,6 +180,7 @@ class LabelsService(JobOutput):
                 item_count=len(items),
                 label_count=labels,
                 state="rendering" if background else "ready",
+                priced=not background,
                 created_by=user[:150],
             )
             session.add(job)
@@ -179,7 +223,8 @@ class LabelsService(JobOutput):
     def _resolve(
         self, items: list[dict[str, Any]], template: str, region: str
     ) -> tuple[Template, str, dict[str, dict[str, Any]], int]:
-        """Check a request and describe its items: (template, region, rows by SKU, labels)."""
+        """Check a request and find its items in inventory: (template, region, inventory rows
+        by SKU, labels)."""
         settings = self.settings
         spec = _template(template)
         region = _region(settings, region)
@@ -204,8 +249,7 @@ class LabelsService(JobOutput):
         skus = [entry["sku"] for entry in items]
         for start in range(0, len(skus), CHUNK):
             chunk = skus[start : start + CHUNK]
-            found = stock.list_items(skus=chunk, size=CHUNK)["items"]
-            for row in self._describe(found, region):
+            for row in stock.list_items(skus=chunk, size=CHUNK)["items"]:
                 resolved[row["sku"]] = row
         missing = [sku for sku in skus if sku not in resolved]
         if missing:
@@ -224,7 +268,8 @@ class LabelsService(JobOutput):
             copies = entry.get("copies", 1)
             first.append({**entry, "copies": min(copies, per_page - count) if copies >= 1 else copies})
             count += max(copies, 0)
-        spec, region, resolved, _ = self._resolve(first, template, region)
+        spec, region, found, _ = self._resolve(first, template, region)
+        resolved = self._describe_all(list(found.values()), region)
         line = line_date.strftime("%d/%m/%Y") if line_date else ""
         rows = [_label_row(resolved[e["sku"]], line, e.get("copies", 1)) for e in first]
         out = io.BytesIO()
@@ -287,6 +332,19 @@ def _label_row(data: dict[str, Any], line: str, copies: int) -> LabelRow:
         line_date=line,
         copies=copies,
     )
+
+
+def _unpriced(item: dict[str, Any], currency: str) -> dict[str, Any]:
+    """An inventory row waiting for its price and quantities."""
+    return {
+        **item,
+        "price": None,
+        "price_text": "",
+        "currency": currency,
+        "price_converted": False,
+        "uk_6m": None,
+        "fr_6m": None,
+    }
 
 
 def _row_out(row: LabelJobRow) -> dict[str, Any]:
