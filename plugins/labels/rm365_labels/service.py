@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from rm365_core import emit_on_commit
+from rm365_core import DomainError, emit_on_commit
 
 from . import sources
 from .errors import Invalid, NotFound
@@ -213,7 +213,14 @@ class LabelsService(JobOutput):
             job_id = job.id
             emit_on_commit(session, "labels.job", {"action": "created", "id": job_id, "by": user}, room=ROOM)
         if background:
-            run = self.kernel.jobs.start(RENDER_JOB, job_id=job_id)
+            try:
+                run = self.kernel.jobs.start(RENDER_JOB, job_id=job_id)
+            except DomainError as exc:  # the queue cannot take it: say so on the job too
+                with self.kernel.databases.session(DB) as session:
+                    stored = session.get(LabelJob, job_id)
+                    if stored is not None:
+                        stored.state, stored.error = "failed", str(exc)[:500]
+                raise
             with self.kernel.databases.session(DB) as session:
                 stored = session.get(LabelJob, job_id)
                 if stored is not None and stored.state == "rendering":
