@@ -18,6 +18,7 @@ from .models import LabelJob, LabelJobPdf, LabelJobRow
 from .printing import CHUNK, DB, ROOM, JobOutput
 from .render import LabelRow, render_pdf
 from .settings import LabelsSettings
+from .symbols import encoding_problem
 from .templates import TEMPLATES, Template
 
 RENDER_JOB = "labels.render"
@@ -262,6 +263,12 @@ class LabelsService(JobOutput):
         if missing:
             shown = ", ".join(repr(s) for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise Invalid(f"unknown SKU {shown}: no such item in inventory", field="items", skus=missing[:100])
+        for row in resolved.values():
+            problem = encoding_problem(spec.symbology, row["item_id"] or row["sku"])
+            if problem:
+                raise Invalid(
+                    f"the barcode of {row['sku']!r} cannot be printed with {spec.id}: {problem}", field="template"
+                )
         return spec, region, resolved, labels
 
     def preview(self, *, items: list[dict[str, Any]], template: str, region: str, line_date: date | None) -> bytes:
