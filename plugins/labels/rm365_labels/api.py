@@ -77,16 +77,18 @@ async def preview(
     body: JobCreate,
     _: Generator,
     service: Service,
-    format: Annotated[Literal["pdf", "png"], Query(description="pdf, or png for an image of the page")] = "pdf",
+    kind: Annotated[
+        Literal["pdf", "png"], Query(alias="format", description="pdf, or png for an image of the page")
+    ] = "pdf",
 ) -> Response:
     data = await run_in_threadpool(
-        service.preview_png if format == "png" else service.preview,
+        service.preview_png if kind == "png" else service.preview,
         items=[item.model_dump() for item in body.items],
         template=body.template,
         region=body.region,
         line_date=body.line_date,
     )
-    return Response(data, media_type="image/png" if format == "png" else "application/pdf")
+    return Response(data, media_type="image/png" if kind == "png" else "application/pdf")
 
 
 @router.get("/jobs", response_model=Page[JobOut])

@@ -36,6 +36,9 @@ class LabelJob(Base):
     item_count: Mapped[int] = mapped_column(Integer)
     label_count: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(12), default="ready")
+    #: False while a big job's rows still wait for their prices and quantities (its run fills
+    #: them in before drawing, so the request that made it answers at once).
+    priced: Mapped[bool] = mapped_column(Boolean, default=True)
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_by: Mapped[str] = mapped_column(String(150), index=True)

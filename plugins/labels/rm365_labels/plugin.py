@@ -52,7 +52,8 @@ def register_routes() -> Any:
 
 @hookimpl
 def register_jobs() -> list[Job]:
-    from .service import JOB_TAB, render_job
+    from .printing import render_job
+    from .service import JOB_TAB
 
     return [Job(name="render", func=render_job, tab=JOB_TAB)]
 

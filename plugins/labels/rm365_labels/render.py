@@ -170,13 +170,19 @@ def _draw_symbol(
 def draw_label(canvas: Canvas, template: Template, row: LabelRow, x0: float, y0: float) -> None:
     """One shelf label with its bottom left corner at (x0, y0) in points."""
     w, h = template.label_width * mm, template.label_height * mm
-    s = min(template.label_width / 69, template.label_height / 27, 2.2)
+    portrait = h > w
+    # Type scales with the label: against the 69 × 27 roll label, or by width alone on a
+    # tall label, whose height goes to the code and the name.
+    s = (
+        min(template.label_width / 45, 2.2)
+        if portrait
+        else min(template.label_width / 69, template.label_height / 27, 2.2)
+    )
     pad = 1.5 * mm * s
     if template.outline:
         canvas.rect(x0, y0, w, h, stroke=1, fill=0)
     small = 5.5 * s
     qr = template.symbology == QR
-    portrait = h > w
     if qr and portrait:
         side = min(w - 2 * pad, h * 0.45)
         _draw_symbol(canvas, QR, row.barcode, x0 + (w - side) / 2, y0 + pad, side, side, 0, 0)

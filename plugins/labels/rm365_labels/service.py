@@ -3,31 +3,25 @@ and CSV of a job, and the background render of big jobs. No HTTP here."""
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from rm365_core import Kernel, Progress, emit_on_commit
+from rm365_core import DomainError, emit_on_commit
 
 from . import sources
-from .errors import Conflict, Invalid, NotFound
+from .errors import Invalid, NotFound
 from .models import LabelJob, LabelJobPdf, LabelJobRow
+from .printing import CHUNK, DB, ROOM, JobOutput
 from .render import LabelRow, render_pdf
 from .settings import LabelsSettings
+from .symbols import encoding_problem
 from .templates import TEMPLATES, Template
 
-DB = "labels"
-#: Every labels page listens in one of these; a connection in several gets an event once.
-ROOM = ["labels", "labels.generator", "labels.history"]
 RENDER_JOB = "labels.render"
-#: Rows are resolved, stored and read back in chunks of this many.
-CHUNK = 1000
 JOB_TAB = "labels.generator"
 
 
@@ -55,7 +49,7 @@ def _statuses(value: str | list[str] | None) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-class LabelsService:
+class LabelsService(JobOutput):
     """The labels plugin's service; every method opens its own transaction."""
 
     def __init__(self, kernel: Any) -> None:
@@ -109,6 +103,45 @@ class LabelsService:
             )
         return out
 
+    def _describe_all(self, items: list[dict[str, Any]], region: str) -> dict[str, dict[str, Any]]:
+        described: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(items), CHUNK):
+            for row in self._describe(items[start : start + CHUNK], region):
+                described[row["sku"]] = row
+        return described
+
+    def price_rows(self, job_id: int, progress: Any = None) -> None:
+        """Give a big job's rows their prices and quantities (chunk by chunk; safe to repeat)."""
+        with self.kernel.databases.session(DB, readonly=True) as session:
+            job = self._job(session, job_id)
+        if job.priced:
+            return
+        after, done = -1, 0
+        while True:
+            with self.kernel.databases.session(DB) as session:
+                chunk = session.scalars(
+                    select(LabelJobRow)
+                    .where(LabelJobRow.job_id == job_id, LabelJobRow.position > after)
+                    .order_by(LabelJobRow.position)
+                    .limit(CHUNK)
+                ).all()
+                if not chunk:
+                    break
+                items = [{"sku": r.sku, "name": r.name, "item_id": r.item_id, "status": ""} for r in chunk]
+                described = {d["sku"]: d for d in self._describe(items, job.region)}
+                for row in chunk:
+                    data = described[row.sku]
+                    row.price, row.price_text = data["price"], data["price_text"]
+                    row.price_converted, row.uk_6m, row.fr_6m = data["price_converted"], data["uk_6m"], data["fr_6m"]
+                after = chunk[-1].position
+            done += len(chunk)
+            if progress is not None:
+                progress(done, job.item_count, f"prices of {done} items")
+        with self.kernel.databases.session(DB) as session:
+            stored = session.get(LabelJob, job_id)
+            if stored is not None:
+                stored.priced = True
+
     def candidates(self, *, statuses: str | None, region: str, search: str, page: int, size: int) -> dict[str, Any]:
         """One row per inventory item (SKU order, no random pick between variants) with the
         price in ``region`` and the UK / FR 6-month quantities."""
@@ -128,11 +161,15 @@ class LabelsService:
         filters: dict[str, Any],
         user: str,
     ) -> dict[str, Any]:
-        """Resolve every row now and store it as it will print; a job over
-        ``background_over`` labels renders its PDF in a background run."""
+        """Store every row as it will print. A job over ``background_over`` labels is stored
+        with the inventory's part of its rows at once; its background run adds prices and
+        quantities, then renders the PDF."""
         settings = self.settings
-        spec, region, resolved, labels = self._resolve(items, template, region)
+        spec, region, found, labels = self._resolve(items, template, region)
         background = labels > settings.background_over
+        resolved = {sku: _unpriced(row, settings.regions[region].currency) for sku, row in found.items()}
+        if not background:
+            resolved = self._describe_all(list(found.values()), region)
         with self.kernel.databases.session(DB) as session:
             job = LabelJob(
                 template=spec.id,
@@ -144,6 +181,7 @@ class LabelsService:
                 item_count=len(items),
                 label_count=labels,
                 state="rendering" if background else "ready",
+                priced=not background,
                 created_by=user[:150],
             )
             session.add(job)
@@ -176,7 +214,14 @@ class LabelsService:
             job_id = job.id
             emit_on_commit(session, "labels.job", {"action": "created", "id": job_id, "by": user}, room=ROOM)
         if background:
-            run = self.kernel.jobs.start(RENDER_JOB, job_id=job_id)
+            try:
+                run = self.kernel.jobs.start(RENDER_JOB, job_id=job_id)
+            except DomainError as exc:  # the queue cannot take it: say so on the job too
+                with self.kernel.databases.session(DB) as session:
+                    stored = session.get(LabelJob, job_id)
+                    if stored is not None:
+                        stored.state, stored.error = "failed", str(exc)[:500]
+                raise
             with self.kernel.databases.session(DB) as session:
                 stored = session.get(LabelJob, job_id)
                 if stored is not None and stored.state == "rendering":
@@ -186,7 +231,8 @@ class LabelsService:
     def _resolve(
         self, items: list[dict[str, Any]], template: str, region: str
     ) -> tuple[Template, str, dict[str, dict[str, Any]], int]:
-        """Check a request and describe its items: (template, region, rows by SKU, labels)."""
+        """Check a request and find its items in inventory: (template, region, inventory rows
+        by SKU, labels)."""
         settings = self.settings
         spec = _template(template)
         region = _region(settings, region)
@@ -211,13 +257,18 @@ class LabelsService:
         skus = [entry["sku"] for entry in items]
         for start in range(0, len(skus), CHUNK):
             chunk = skus[start : start + CHUNK]
-            found = stock.list_items(skus=chunk, size=CHUNK)["items"]
-            for row in self._describe(found, region):
+            for row in stock.list_items(skus=chunk, size=CHUNK)["items"]:
                 resolved[row["sku"]] = row
         missing = [sku for sku in skus if sku not in resolved]
         if missing:
             shown = ", ".join(repr(s) for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise Invalid(f"unknown SKU {shown}: no such item in inventory", field="items", skus=missing[:100])
+        for row in resolved.values():
+            problem = encoding_problem(spec.symbology, row["item_id"] or row["sku"])
+            if problem:
+                raise Invalid(
+                    f"the barcode of {row['sku']!r} cannot be printed with {spec.id}: {problem}", field="template"
+                )
         return spec, region, resolved, labels
 
     def preview(self, *, items: list[dict[str, Any]], template: str, region: str, line_date: date | None) -> bytes:
@@ -231,24 +282,12 @@ class LabelsService:
             copies = entry.get("copies", 1)
             first.append({**entry, "copies": min(copies, per_page - count) if copies >= 1 else copies})
             count += max(copies, 0)
-        spec, region, resolved, _ = self._resolve(first, template, region)
+        spec, region, found, _ = self._resolve(first, template, region)
+        resolved = self._describe_all(list(found.values()), region)
         line = line_date.strftime("%d/%m/%Y") if line_date else ""
         rows = [_label_row(resolved[e["sku"]], line, e.get("copies", 1)) for e in first]
         out = io.BytesIO()
         render_pdf(spec, rows, out, title="Labels preview")
-        return out.getvalue()
-
-    def preview_png(self, **choices: Any) -> bytes:
-        """The first page as a PNG image (what the generator page shows), drawn from the PDF."""
-        import pypdfium2
-
-        document = pypdfium2.PdfDocument(self.preview(**choices))
-        try:
-            image = document[0].render(scale=150 / 72).to_pil()
-        finally:
-            document.close()
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=False)
         return out.getvalue()
 
     def _job(self, session: Session, job_id: int) -> LabelJob:
@@ -295,130 +334,6 @@ class LabelsService:
             session.delete(job)
             emit_on_commit(session, "labels.job", {"action": "deleted", "id": job_id, "by": user}, room=ROOM)
 
-    def _label_rows(self, job: LabelJob) -> Iterator[LabelRow]:
-        """The job's rows as they print, read in chunks (never the whole job in memory)."""
-        line = job.line_date.strftime("%d/%m/%Y") if job.line_date else ""
-        after = -1
-        while True:
-            with self.kernel.databases.session(DB, readonly=True) as session:
-                chunk = session.execute(
-                    select(
-                        LabelJobRow.position,
-                        LabelJobRow.sku,
-                        LabelJobRow.name,
-                        LabelJobRow.barcode,
-                        LabelJobRow.price_text,
-                        LabelJobRow.uk_6m,
-                        LabelJobRow.fr_6m,
-                        LabelJobRow.copies,
-                    )
-                    .where(LabelJobRow.job_id == job.id, LabelJobRow.position > after)
-                    .order_by(LabelJobRow.position)
-                    .limit(CHUNK)
-                ).all()
-            if not chunk:
-                return
-            for position, sku, name, code, price_text, uk, fr, copies in chunk:
-                yield LabelRow(
-                    sku=sku,
-                    name=name,
-                    barcode=code,
-                    price_text=price_text,
-                    uk_6m="" if uk is None else str(uk),
-                    fr_6m="" if fr is None else str(fr),
-                    line_date=line,
-                    copies=copies,
-                )
-                after = position
-
-    def render(self, job_id: int, progress: Any = None) -> bytes:
-        """The job's PDF, drawn from its snapshot (the same bytes every time)."""
-        with self.kernel.databases.session(DB, readonly=True) as session:
-            job = self._job(session, job_id)
-        spec = {f.name: job.template_spec[f.name] for f in fields(Template) if f.name in job.template_spec}
-        out = io.BytesIO()
-        render_pdf(
-            Template(**spec),
-            self._label_rows(job),
-            out,
-            title=f"Labels job {job.id}",
-            total=job.label_count,
-            progress=progress,
-        )
-        return out.getvalue()
-
-    def pdf(self, job_id: int) -> bytes:
-        """The PDF to print: the stored one of a big job, or drawn now for a small one."""
-        with self.kernel.databases.session(DB, readonly=True) as session:
-            job = self._job(session, job_id)
-            if job.state == "rendering":
-                raise Conflict(f"label job {job_id} is still rendering; wait for its run to finish", run_id=job.run_id)
-            if job.state == "failed":
-                raise Conflict(f"label job {job_id} failed to render: {job.error}", field="id")
-            stored = session.get(LabelJobPdf, job_id)
-            if stored is not None:
-                return stored.data
-        return self.render(job_id)
-
-    def csv_lines(self, job_id: int) -> Iterator[str]:
-        """The job's rows as CSV, streamed."""
-        with self.kernel.databases.session(DB, readonly=True) as session:
-            job = self._job(session, job_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "sku",
-                "name",
-                "item_id",
-                "barcode",
-                "price",
-                "currency",
-                "price_converted",
-                "price_text",
-                "uk_6m",
-                "fr_6m",
-                "copies",
-                "line_date",
-                "template",
-                "region",
-            ]
-        )
-        after = -1
-        while True:
-            with self.kernel.databases.session(DB, readonly=True) as session:
-                chunk = session.scalars(
-                    select(LabelJobRow)
-                    .where(LabelJobRow.job_id == job.id, LabelJobRow.position > after)
-                    .order_by(LabelJobRow.position)
-                    .limit(CHUNK)
-                ).all()
-            for r in chunk:
-                writer.writerow(
-                    [
-                        r.sku,
-                        r.name,
-                        r.item_id,
-                        r.barcode,
-                        r.price or "",
-                        r.currency,
-                        "yes" if r.price_converted else "",
-                        r.price_text,
-                        "" if r.uk_6m is None else r.uk_6m,
-                        "" if r.fr_6m is None else r.fr_6m,
-                        r.copies,
-                        job.line_date.isoformat() if job.line_date else "",
-                        job.template,
-                        job.region,
-                    ]
-                )
-                after = r.position
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if len(chunk) < CHUNK:
-                return
-
 
 def _label_row(data: dict[str, Any], line: str, copies: int) -> LabelRow:
     return LabelRow(
@@ -431,6 +346,19 @@ def _label_row(data: dict[str, Any], line: str, copies: int) -> LabelRow:
         line_date=line,
         copies=copies,
     )
+
+
+def _unpriced(item: dict[str, Any], currency: str) -> dict[str, Any]:
+    """An inventory row waiting for its price and quantities."""
+    return {
+        **item,
+        "price": None,
+        "price_text": "",
+        "currency": currency,
+        "price_converted": False,
+        "uk_6m": None,
+        "fr_6m": None,
+    }
 
 
 def _row_out(row: LabelJobRow) -> dict[str, Any]:
@@ -447,28 +375,3 @@ def _row_out(row: LabelJobRow) -> dict[str, Any]:
         "fr_6m": row.fr_6m,
         "copies": row.copies,
     }
-
-
-def render_job(kernel: Kernel, progress: Progress, job_id: int) -> dict[str, Any]:
-    """The background run of a big job: draw its PDF and keep it with the job."""
-    service = LabelsService(kernel)
-    try:
-        data = service.render(job_id, progress=lambda done, total: progress(done, total, f"{done} labels"))
-    except NotFound:
-        return {"job_id": job_id, "deleted": True}
-    except Exception as exc:
-        with kernel.databases.session(DB) as session:
-            job = session.get(LabelJob, job_id)
-            if job is not None:
-                job.state, job.error = "failed", str(exc)[:500]
-                emit_on_commit(session, "labels.job", {"action": "failed", "id": job_id}, room=ROOM)
-        raise
-    with kernel.databases.session(DB) as session:
-        job = session.get(LabelJob, job_id)
-        if job is None:
-            return {"job_id": job_id, "deleted": True}
-        session.execute(delete(LabelJobPdf).where(LabelJobPdf.job_id == job_id))
-        session.add(LabelJobPdf(job_id=job_id, data=data, size=len(data)))
-        job.state, job.error = "ready", None
-        emit_on_commit(session, "labels.job", {"action": "rendered", "id": job_id}, room=ROOM)
-    return {"job_id": job_id, "bytes": len(data)}

@@ -95,6 +95,16 @@ def _qr_ops(matrix: list[list[bool]]) -> str:
     return " ".join(f"{x} {size - top - h} {w} {h} re" for x, top, w, h in rects) + " f"
 
 
+def encoding_problem(kind: str, value: str) -> str | None:
+    """Why ``value`` cannot be drawn in symbology ``kind`` (cheaply, without encoding it), or
+    None. QR takes any text; Code128 (and ``auto`` or EAN-13 falling back to it) printable ASCII."""
+    if not value:
+        return "the code is empty"
+    if symbology_for(kind, value) == CODE128 and not (value.isascii() and value.isprintable()):
+        return "Code128 takes printable ASCII only"
+    return None
+
+
 @lru_cache(maxsize=8192)
 def encode(kind: str, value: str) -> Symbol:
     """The symbol for ``value`` in symbology ``kind`` (``auto`` resolved). Raises ValueError

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from rm365_core import hookimpl
+
 BASE = "/api/v1/labels"
 
 
@@ -44,3 +46,29 @@ def test_a_small_job_answers_at_once(labels: Any) -> None:
     labels.item("SMALL-1")
     job = labels.job([{"sku": "SMALL-1", "copies": 5}])
     assert job["state"] == "ready" and job["run_id"] is None
+
+
+class Prices:
+    def demand_for(self, skus: list[str] | None) -> dict[str, dict[str, int]]:
+        return {sku: {"uk": 5, "fr": 2} for sku in skus or []}
+
+    def latest_price(self, sku: str, region: str) -> Any:
+        return {"price": 3.5, "currency": "EUR"} if region == "fr" else None
+
+
+class PricesPlugin:
+    @hookimpl
+    def register_services(self) -> dict[str, Any]:
+        return {"salesdata.prices": Prices(), "salesdata.demand": Prices()}
+
+
+def test_a_big_job_gets_its_prices_in_its_background_run(small_threshold: None, make_labels: Any, pdf: Any) -> None:
+    labels = make_labels(extra={"salesdata": PricesPlugin()})
+    labels.item("BIGP-1", "Cranberry Extract")
+    job = labels.job([{"sku": "BIGP-1", "copies": 12}], region="fr")
+    assert job["state"] == "rendering"
+    done = _wait(labels.client, job["id"])
+    assert done["state"] == "ready", done
+    row = done["rows"][0]
+    assert (row["price"], row["price_text"], row["uk_6m"], row["fr_6m"]) == ("3.50", "3,50\u00a0€", 5, 2)
+    assert "3,50" in pdf.text(labels.pdf(job["id"]))[0]

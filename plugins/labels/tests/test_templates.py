@@ -91,3 +91,12 @@ def test_line_date_prints_or_is_left_to_write_on(labels: Any, pdf: Any) -> None:
     dated = pdf.text(labels.pdf(labels.job(["L-1"], line_date="2026-03-09")["id"]))[0]
     blank = pdf.text(labels.pdf(labels.job(["L-1"])["id"]))[0]
     assert "Line: 09/03/2026" in dated and "Line: ____" in blank and "Date: ____" in blank
+
+
+def test_codes_each_symbology_can_draw() -> None:
+    from rm365_labels.symbols import encoding_problem
+
+    assert encoding_problem("code128", "700012345678901234") is None
+    assert encoding_problem("code128", "SKU-É") == "Code128 takes printable ASCII only"
+    assert encoding_problem("qr", "SKU-É") is None
+    assert encoding_problem("auto", "5012345678900") is None

@@ -10,6 +10,7 @@ export async function mount(element, ctx) {
   const body = h('tbody', { 'data-testid': 'lbl-history-rows' });
   const pager = h('div', { 'data-testid': 'lbl-history-pager' });
   element.append(h('div', { class: 'panel', 'data-testid': 'labels-history' },
+    h('style', {}, '.lbl-actions { white-space: nowrap; } .lbl-actions .btn { margin-right: .25rem; }'),
     h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['Job', 'When', 'By', 'Template', 'Region', 'Line date', 'Items', 'Labels', 'State', '']
         .map((t) => h('th', {}, t)))),
@@ -52,7 +53,7 @@ export async function mount(element, ctx) {
       }
     };
     return h('tr', { 'data-job': job.id },
-      h('td', {}, `#${job.id}`), h('td', { title: ui.fullTime ? '' : job.created_at }, new Date(job.created_at).toLocaleString()),
+      h('td', {}, `#${job.id}`), h('td', { title: job.created_at }, new Date(job.created_at).toLocaleString()),
       h('td', {}, job.created_by), h('td', {}, job.template), h('td', {}, `${job.region.toUpperCase()} (${job.currency})`),
       h('td', {}, job.line_date || '—'), h('td', {}, job.item_count), h('td', {}, job.label_count),
       h('td', {}, job.state), h('td', { class: 'lbl-actions' }, reprint, ' ', csv, ' ', del));

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("label_count", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("priced", sa.Boolean(), nullable=False),
         sa.Column("run_id", sa.String(length=64), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("created_by", sa.String(length=150), nullable=False),
