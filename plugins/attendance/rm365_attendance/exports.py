@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from rm365_core import DomainError
@@ -30,8 +31,8 @@ LOG_COLUMNS = ["id", "employee_code", "name", "local_time", "direction", "source
 def _cell(value: Any, zone: Any) -> str:
     if value is None:
         return ""
-    if hasattr(value, "astimezone") and hasattr(value, "hour"):
-        return str(value.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat(" ", "minutes")[:16]
     text = str(value)
     # A cell starting with = + - @ would be a formula in a spreadsheet.
     return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text

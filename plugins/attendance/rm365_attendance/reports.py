@@ -4,8 +4,10 @@ enrollment plugin (same database, read-only): logs, who is in now, counts, work 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -105,22 +107,26 @@ def hours_query(people: Any, filters: Filters) -> Select[Any]:
     return statement.order_by(WorkDay.day, people.c.code_number)
 
 
+@lru_cache(maxsize=4096)
+def _standard_day(day: date, start: time, hours: float, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    begin = datetime.combine(day, start, tzinfo=zone)
+    return begin, begin + timedelta(hours=hours)
+
+
 def hours_row(row: Any, settings: AttendanceSettings) -> dict[str, Any]:
     """A day's results; lateness and overtime against the standard day (computed on read so
-    a changed standard applies at once)."""
-    zone = settings.zone
-    first_local = row.first_in.astimezone(zone)
-    start = datetime.combine(row.day, settings.standard_start, tzinfo=zone)
-    # Lateness counts within the standard day only (a night shift is not "late" for it).
-    standard_end = start + timedelta(hours=settings.standard_hours)
-    late = (first_local - start).total_seconds() / 60 if start < first_local < standard_end else 0.0
+    a changed standard applies at once). Lateness counts within the standard day only (a
+    night shift is not "late" for it)."""
+    begin, end = _standard_day(row.day, settings.standard_start, settings.standard_hours, settings.zone)
+    first_in = row.first_in
+    late = (first_in - begin).total_seconds() / 60 if begin < first_in < end else 0.0
     worked = row.worked_seconds / 3600
     return {
         "employee_id": row.employee_id,
         "name": row.name,
         "employee_code": row.employee_code,
         "date": row.day,
-        "first_in": row.first_in,
+        "first_in": first_in,
         "last_out": row.last_out,
         "worked_hours": round(worked, 2),
         "break_hours": round(row.break_seconds / 3600, 2),
