@@ -69,6 +69,7 @@ class Processes:
         self.swipes.touch()
         self.server: subprocess.Popen | None = None
         self.bridge: subprocess.Popen | None = None
+        self.fds: list[int] = []
 
     def rm365(self, *args: str) -> str:
         done = subprocess.run(
@@ -111,7 +112,15 @@ class Processes:
         )
 
     def _log(self, name: str) -> int:
-        return os.open(self.tmp / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = os.open(self.tmp / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.fds.append(fd)
+        return fd
+
+    def close(self) -> None:
+        self.kill(self.bridge)
+        self.kill(self.server)
+        for fd in self.fds:
+            os.close(fd)
 
     @staticmethod
     def kill(process: subprocess.Popen | None) -> None:
@@ -154,8 +163,7 @@ class Processes:
 def procs(tmp_path):
     p = Processes(tmp_path)
     yield p
-    p.kill(p.bridge)
-    p.kill(p.server)
+    p.close()
 
 
 def test_every_punch_arrives_once_in_order_with_its_time_through_kills_and_restarts(procs):
