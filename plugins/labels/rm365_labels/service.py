@@ -1,5 +1,6 @@
-"""The labels rules: candidates to print, jobs that snapshot exactly what they print, the PDF
-and CSV of a job, and the background render of big jobs. No HTTP here."""
+"""The labels rules: candidates to print, the preview, jobs that snapshot exactly what they
+print (with their prices filled in by the background run for big jobs), history. A job's PDF
+and CSV live in :mod:`~rm365_labels.printing`. No HTTP here."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ possible, so drawing one is a transform plus one literal string: no images, no f
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,6 +20,7 @@ SYMBOLOGIES = (CODE128, EAN13, QR, AUTO)
 #: Quiet zones in modules either side of a linear symbol, and around a QR code.
 LINEAR_QUIET = 10
 QR_QUIET = 2
+_DARK_RUN = re.compile(rb"[^\x00]+")
 
 
 @dataclass(frozen=True)
@@ -66,33 +69,23 @@ def _runs_ops(modules: str) -> str:
     return " ".join(ops) + " f"
 
 
-def _qr_ops(matrix: list[list[bool]]) -> str:
-    """Dark modules merged into rectangles: runs along each row, then runs that repeat on the
-    rows below joined into one taller rectangle. Row 0 is the top (PDF y grows upwards)."""
+def _qr_ops(matrix: Sequence[bytes | bytearray]) -> str:
+    """Dark modules (any non-zero byte) merged into rectangles: runs along each row, then runs
+    that repeat on the rows below joined into one taller rectangle. Row 0 is the top (PDF y
+    grows upwards)."""
     size = len(matrix)
     open_runs: dict[tuple[int, int], int] = {}  # (x0, x1) -> first row
     rects: list[tuple[int, int, int, int]] = []
     for y in range(size + 1):
-        runs: set[tuple[int, int]] = set()
-        if y < size:
-            row = matrix[y]
-            x = 0
-            while x < size:
-                if row[x]:
-                    start = x
-                    while x < size and row[x]:
-                        x += 1
-                    runs.add((start, x))
-                else:
-                    x += 1
-        for run in list(open_runs):
-            if run not in runs:
-                top = open_runs.pop(run)
-                rects.append((run[0], top, run[1] - run[0], y - top))
+        runs = {m.span() for m in _DARK_RUN.finditer(matrix[y])} if y < size else set()
+        for run in [r for r in open_runs if r not in runs]:
+            top = open_runs.pop(run)
+            rects.append((run[0], top, run[1] - run[0], y - top))
         for run in runs:
-            open_runs.setdefault(run, y)
+            if run not in open_runs:
+                open_runs[run] = y
     rects.sort()
-    return " ".join(f"{x} {size - top - h} {w} {h} re" for x, top, w, h in rects) + " f"
+    return " ".join([f"{x} {size - top - h} {w} {h} re" for x, top, w, h in rects]) + " f"
 
 
 def encoding_problem(kind: str, value: str) -> str | None:
@@ -114,7 +107,7 @@ def encode(kind: str, value: str) -> Symbol:
         # A fixed mask: every mask is valid and scans from clean vector modules, and choosing
         # the "best" one (scoring all eight) costs five times the encoding itself.
         qr = segno.make_qr(value, error="m", mask=0, boost_error=False)
-        matrix = [[bool(cell) for cell in row] for row in qr.matrix]
+        matrix = qr.matrix
         return Symbol(QR, value, len(matrix), len(matrix), _qr_ops(matrix), value)
     if kind == EAN13:
         code = barcode.get_barcode_class("ean13")(value[:12])
