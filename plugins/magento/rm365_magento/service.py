@@ -13,9 +13,9 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from rm365_core import Page, PageParams, Principal, emit_on_commit, paginate, utcnow
 
@@ -23,7 +23,7 @@ from .client import lookup_invoice
 from .context import ROOMS, SUPERVISOR_TAB, Context, user_room
 from .errors import Conflict, Forbidden, Invalid, NotFound, Upstream
 from .models import OPEN, AuditEntry, PickSession, Scan, SessionLine, TakeoverRequest
-from .views import detail_out, line_out, request_out, session_out
+from .views import detail_out, line_out, request_out, session_out, summary_out
 
 MAX_QUANTITY = 1000
 
@@ -50,7 +50,11 @@ class PickPack(Context):
             return detail_out(session, self._load(session, session_id))
 
     def list(self, params: PageParams, *, status: str | None, user: str | None, type_: str | None) -> Page[Any]:
-        statement = select(PickSession).order_by(PickSession.created_at.desc(), PickSession.id.desc())
+        statement = (
+            select(PickSession)
+            .options(selectinload(PickSession.lines))
+            .order_by(PickSession.created_at.desc(), PickSession.id.desc())
+        )
         if status:
             wanted = {s.strip() for s in status.split(",") if s.strip()}
             if "open" in wanted:
@@ -140,7 +144,7 @@ class PickPack(Context):
             if known is not None:
                 return self._scan_answer(session, ps, known, duplicate=True)
             self._check_scanner(ps, user)
-            line = self._match(ps, code)
+            line = self._match(session, ps, code)
             self._check_overscan(ps, line, quantity)
             sku, line_id, type_ = line.sku, line.id, ps.type
             note = f"Magento {type_} session #{ps.id}, order {ps.order_number}, invoice {ps.invoice_number}"
@@ -159,7 +163,9 @@ class PickPack(Context):
         try:
             with self.session() as session:
                 ps = self._load(session, session_id, lock=True)
-                line = next(li for li in ps.lines if li.id == line_id)
+                found = session.get(SessionLine, line_id)
+                assert found is not None  # lines are never deleted while their session exists
+                line = found
                 scan = Scan(
                     session_id=ps.id,
                     line_id=line.id,
@@ -209,14 +215,20 @@ class PickPack(Context):
                 )
             raise
 
-    def _match(self, ps: PickSession, code: str) -> SessionLine:
-        folded = code.casefold()
-        for line in ps.lines:
-            if line.sku.casefold() == folded or (line.item_id and line.item_id.casefold() == folded):
-                return line
+    def _match(self, session: Session, ps: PickSession, code: str) -> SessionLine:
+        """The line a code names: its SKU or item_id in any case, else the SKU inventory
+        resolves the code to (a variant, another barcode form)."""
+        lines = select(SessionLine).where(SessionLine.session_id == ps.id).order_by(SessionLine.position)
+        folded = code.lower()
+        line = session.scalars(
+            lines.where(or_(func.lower(SessionLine.sku) == folded, func.lower(SessionLine.item_id) == folded)).limit(1)
+        ).first()
+        if line is not None:
+            return line
         sku = self.stock.resolve(code)
-        for line in ps.lines:
-            if sku is not None and line.sku.casefold() == sku.casefold():
+        if sku is not None:
+            line = session.scalars(lines.where(func.lower(SessionLine.sku) == sku.lower()).limit(1)).first()
+            if line is not None:
                 return line
         raise Invalid(
             f"{code} is not on invoice {ps.invoice_number} (order {ps.order_number})",
@@ -509,8 +521,6 @@ class PickPack(Context):
         ps = session.scalar(statement)
         if ps is None:
             raise NotFound(f"there is no pick & pack session #{session_id}")
-        if lock:
-            session.refresh(ps, ["lines"])
         return ps
 
     @staticmethod
@@ -539,7 +549,8 @@ class PickPack(Context):
     @staticmethod
     def _announce(session: Session, ps: PickSession, action: str, by: str) -> None:
         session.flush()
-        data = {"action": action, "by": by, "session": json.loads(json.dumps(session_out(ps), default=str))}
+        summary = summary_out(ps, list(ps.lines))
+        data = {"action": action, "by": by, "session": json.loads(json.dumps(summary, default=str))}
         emit_on_commit(session, "magento.session", data, room=ROOMS)
 
     @staticmethod
