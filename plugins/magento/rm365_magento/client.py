@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from .errors import NotConfigured, NotFound, Upstream
@@ -107,6 +108,12 @@ class MagentoClient:
         except requests.exceptions.RetryError as exc:
             raise Upstream(502, f"Magento kept failing (after {self.settings.retries} retries): {exc}") from exc
         except requests.exceptions.ConnectionError as exc:
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            timed_out = isinstance(reason, TimeoutError | ReadTimeoutError | ConnectTimeoutError)
+            if timed_out and not isinstance(reason, NewConnectionError):  # refused is not slow
+                raise Upstream(
+                    504, f"Magento did not answer within {self.settings.timeout:g} s ({method} {path})"
+                ) from exc
             raise Upstream(503, f"Magento is unreachable at {self.settings.base_url}") from exc
         except requests.exceptions.RequestException as exc:
             raise Upstream(502, f"Magento request failed: {exc}") from exc

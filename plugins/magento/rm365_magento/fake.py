@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,6 +83,8 @@ class FakeMagento:
         self.failures: list[int] = []
         #: Refuse shipment creation with this message.
         self.refuse_shipment: str | None = None
+        #: Seconds to wait before answering (to try timeouts).
+        self.delay = 0.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -186,6 +189,8 @@ class FakeMagento:
 
     # -- endpoints ------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: Any) -> tuple[int, Any]:
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             self.requests.append((method, path))
             if self.failures:

@@ -54,9 +54,7 @@ class PickSession(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lines: Mapped[list[SessionLine]] = relationship(
-        order_by="SessionLine.position", cascade="all, delete-orphan", lazy="selectin"
-    )
+    lines: Mapped[list[SessionLine]] = relationship(order_by="SessionLine.position", cascade="all, delete-orphan")
 
 
 class SessionLine(Base):

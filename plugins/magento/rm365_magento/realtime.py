@@ -1,6 +1,7 @@
 """Realtime rooms of the Magento pages.
 
-After each commit the server sends ``magento.session`` ``{action, by, session}`` to the rooms
+After each commit the server sends ``magento.session`` ``{action, by, session}`` (the
+session without its lines) to the rooms
 ``magento.dashboard`` and ``magento.pickpack``, and ``magento.notice`` ``{action, by,
 session_id, order_number, request_id?}`` to ``magento.pickpack:user:<username>`` (takeover
 requests and answers, assignments). A user may join only their own notice room."""

@@ -109,7 +109,8 @@ class TakeoverOut(BaseModel):
 
 
 class SessionDetail(SessionOut):
-    audit: list[AuditOut]
+    audit: list[AuditOut] = Field(description="the newest 200 entries, oldest first")
+    audit_total: int
     takeover_requests: list[TakeoverOut]
 
 

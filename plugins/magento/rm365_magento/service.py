@@ -1,7 +1,7 @@
 """Pick & pack sessions: start from a Magento invoice, scan (each scan moves stock through the
 inventory plugin's ``inventory.stock`` service), complete, cancel (restoring every unit moved),
-release, claim and hand over. Sessions live in the database; every action is audited and
-announced after its commit.
+release, claim and hand over (:mod:`~rm365_magento.ownership`). Sessions live in the
+database; every action is audited and announced after its commit.
 
 Stock moves in its own transaction (the inventory service commits it), so a scan checks its
 rules, moves stock with a ``client_id`` derived from the scan's, then records the scan under
@@ -13,26 +13,23 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from rm365_core import Page, PageParams, Principal, emit_on_commit, paginate, utcnow
+from rm365_core import Page, PageParams, Principal, paginate, utcnow
 
+from .base import is_supervisor
 from .client import lookup_invoice
-from .context import ROOMS, SUPERVISOR_TAB, Context, user_room
-from .errors import Conflict, Forbidden, Invalid, NotFound, Upstream
-from .models import OPEN, AuditEntry, PickSession, Scan, SessionLine, TakeoverRequest
-from .views import detail_out, line_out, request_out, session_out
+from .errors import Conflict, Forbidden, Invalid, Upstream
+from .models import OPEN, PickSession, Scan, SessionLine
+from .ownership import Ownership
+from .views import detail_out, line_out, session_out
 
 MAX_QUANTITY = 1000
 
 
-def _is_supervisor(user: Principal) -> bool:
-    return user.has_tab(SUPERVISOR_TAB)
-
-
-class PickPack(Context):
+class PickPack(Ownership):
     """The rules of pick & pack sessions; the API calls these, nothing else does."""
 
     # -- Magento ----------------------------------------------------------------------------
@@ -50,7 +47,11 @@ class PickPack(Context):
             return detail_out(session, self._load(session, session_id))
 
     def list(self, params: PageParams, *, status: str | None, user: str | None, type_: str | None) -> Page[Any]:
-        statement = select(PickSession).order_by(PickSession.created_at.desc(), PickSession.id.desc())
+        statement = (
+            select(PickSession)
+            .options(selectinload(PickSession.lines))
+            .order_by(PickSession.created_at.desc(), PickSession.id.desc())
+        )
         if status:
             wanted = {s.strip() for s in status.split(",") if s.strip()}
             if "open" in wanted:
@@ -140,7 +141,7 @@ class PickPack(Context):
             if known is not None:
                 return self._scan_answer(session, ps, known, duplicate=True)
             self._check_scanner(ps, user)
-            line = self._match(ps, code)
+            line = self._match(session, ps, code)
             self._check_overscan(ps, line, quantity)
             sku, line_id, type_ = line.sku, line.id, ps.type
             note = f"Magento {type_} session #{ps.id}, order {ps.order_number}, invoice {ps.invoice_number}"
@@ -159,7 +160,9 @@ class PickPack(Context):
         try:
             with self.session() as session:
                 ps = self._load(session, session_id, lock=True)
-                line = next(li for li in ps.lines if li.id == line_id)
+                found = session.get(SessionLine, line_id)
+                assert found is not None  # lines are never deleted while their session exists
+                line = found
                 scan = Scan(
                     session_id=ps.id,
                     line_id=line.id,
@@ -209,14 +212,20 @@ class PickPack(Context):
                 )
             raise
 
-    def _match(self, ps: PickSession, code: str) -> SessionLine:
-        folded = code.casefold()
-        for line in ps.lines:
-            if line.sku.casefold() == folded or (line.item_id and line.item_id.casefold() == folded):
-                return line
+    def _match(self, session: Session, ps: PickSession, code: str) -> SessionLine:
+        """The line a code names: its SKU or item_id in any case, else the SKU inventory
+        resolves the code to (a variant, another barcode form)."""
+        lines = select(SessionLine).where(SessionLine.session_id == ps.id).order_by(SessionLine.position)
+        folded = code.lower()
+        line = session.scalars(
+            lines.where(or_(func.lower(SessionLine.sku) == folded, func.lower(SessionLine.item_id) == folded)).limit(1)
+        ).first()
+        if line is not None:
+            return line
         sku = self.stock.resolve(code)
-        for line in ps.lines:
-            if sku is not None and line.sku.casefold() == sku.casefold():
+        if sku is not None:
+            line = session.scalars(lines.where(func.lower(SessionLine.sku) == sku.lower()).limit(1)).first()
+            if line is not None:
                 return line
         raise Invalid(
             f"{code} is not on invoice {ps.invoice_number} (order {ps.order_number})",
@@ -285,7 +294,7 @@ class PickPack(Context):
                     progress=session_out(ps)["progress"],
                 )
             if force and not done:
-                if not _is_supervisor(user):
+                if not is_supervisor(user):
                     raise Forbidden("only a supervisor can force the completion of a session")
                 if not reason.strip():
                     raise Invalid("a forced completion needs a reason", field="reason")
@@ -328,7 +337,7 @@ class PickPack(Context):
                 raise Conflict(f"session #{ps.id} is completed and cannot be cancelled")
             if ps.status != "cancelled":
                 if force:
-                    if not _is_supervisor(user):
+                    if not is_supervisor(user):
                         raise Forbidden("only a supervisor can force-cancel a session")
                 elif ps.owner is not None and ps.owner != user.username:
                     raise Forbidden(
@@ -381,168 +390,3 @@ class PickPack(Context):
                 failed=failed,
             )
         return self.get(session_id)
-
-    # -- ownership --------------------------------------------------------------------------
-    def release(self, session_id: int, user: Principal) -> dict[str, Any]:
-        """Back to draft, scans kept: anyone may claim it."""
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            self._check_owner_or_supervisor(ps, user, "release")
-            previous, ps.owner, ps.status = ps.owner, None, "draft"
-            self._withdraw_requests(session, ps)
-            self._touch(ps)
-            self._audit(session, ps, "released", user.username, previous_owner=previous)
-            self._announce(session, ps, "released", user.username)
-            session.flush()
-            return detail_out(session, ps)
-
-    def claim(self, session_id: int, user: Principal) -> dict[str, Any]:
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            if ps.owner == user.username:
-                return detail_out(session, ps)
-            if ps.owner is not None:
-                raise Conflict(f"session #{ps.id} belongs to {ps.owner}; ask for a takeover instead", owner=ps.owner)
-            return self._give(session, ps, user.username, "claimed", user.username)
-
-    def request_takeover(self, session_id: int, user: Principal) -> dict[str, Any]:
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            if ps.owner is None:
-                raise Conflict(f"session #{ps.id} has no owner: claim it instead")
-            if ps.owner == user.username:
-                raise Conflict(f"session #{ps.id} is already yours")
-            req = session.scalar(
-                select(TakeoverRequest).where(
-                    TakeoverRequest.session_id == ps.id,
-                    TakeoverRequest.requester == user.username,
-                    TakeoverRequest.status == "pending",
-                )
-            )
-            if req is None:
-                req = TakeoverRequest(session_id=ps.id, requester=user.username, owner=ps.owner, status="pending")
-                session.add(req)
-                session.flush()
-                self._audit(session, ps, "takeover-requested", user.username, request_id=req.id)
-                self._notify(session, ps.owner, "takeover-requested", ps, user.username, request_id=req.id)
-                self._announce(session, ps, "takeover-requested", user.username)
-            return request_out(req)
-
-    def decide_takeover(self, session_id: int, request_id: int, accept: bool, user: Principal) -> dict[str, Any]:
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            req = session.get(TakeoverRequest, request_id)
-            if req is None or req.session_id != ps.id:
-                raise NotFound(f"session #{ps.id} has no takeover request {request_id}")
-            if req.status != "pending":
-                raise Conflict(f"takeover request {request_id} is already {req.status}", request_status=req.status)
-            if ps.owner != user.username:
-                raise Forbidden(f"only the owner of session #{ps.id} ({ps.owner}) may answer a takeover request")
-            self._check_open(ps)
-            req.status, req.decided_at = ("accepted" if accept else "declined"), utcnow()
-            self._notify(session, req.requester, f"takeover-{req.status}", ps, user.username, request_id=req.id)
-            if accept:
-                return self._give(session, ps, req.requester, "takeover-accepted", user.username, request_id=req.id)
-            self._audit(session, ps, "takeover-declined", user.username, request_id=req.id, requester=req.requester)
-            self._announce(session, ps, "takeover-declined", user.username)
-            session.flush()
-            return detail_out(session, ps)
-
-    # -- supervisor -------------------------------------------------------------------------
-    def assign(self, session_id: int, username: str, user: Principal) -> dict[str, Any]:
-        username = username.strip()
-        if not username or len(username) > 150:
-            raise Invalid("name the user to assign the session to", field="username")
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            return self._give(session, ps, username, "force-assigned", user.username)
-
-    def take_over(self, session_id: int, user: Principal) -> dict[str, Any]:
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            return self._give(session, ps, user.username, "taken-over", user.username)
-
-    def allow_overscan(self, session_id: int, allow: bool, user: Principal) -> dict[str, Any]:
-        with self.session() as session:
-            ps = self._load(session, session_id, lock=True)
-            self._check_open(ps)
-            ps.allow_overscan = allow
-            self._touch(ps)
-            self._audit(session, ps, "overscan-allowed" if allow else "overscan-refused", user.username)
-            self._announce(session, ps, "updated", user.username)
-            session.flush()
-            return detail_out(session, ps)
-
-    # -- helpers ----------------------------------------------------------------------------
-    def _give(self, session: Session, ps: PickSession, to: str, action: str, by: str, **detail: Any) -> dict[str, Any]:
-        previous = ps.owner
-        ps.owner, ps.status = to, "active"
-        self._withdraw_requests(session, ps)
-        self._touch(ps)
-        self._audit(session, ps, action, by, previous_owner=previous, owner=to, **detail)
-        self._announce(session, ps, action, by)
-        for name in {previous, to} - {None, by}:
-            self._notify(session, str(name), action, ps, by)
-        session.flush()
-        return detail_out(session, ps)
-
-    def _withdraw_requests(self, session: Session, ps: PickSession) -> None:
-        session.execute(
-            update(TakeoverRequest)
-            .where(
-                TakeoverRequest.session_id == ps.id,
-                TakeoverRequest.status == "pending",
-                TakeoverRequest.requester != (ps.owner or ""),
-            )
-            .values(status="withdrawn", decided_at=utcnow())
-        )
-
-    def _load(self, session: Session, session_id: int, *, lock: bool = False) -> PickSession:
-        statement = select(PickSession).where(PickSession.id == session_id)
-        if lock:
-            statement = statement.with_for_update()
-        ps = session.scalar(statement)
-        if ps is None:
-            raise NotFound(f"there is no pick & pack session #{session_id}")
-        if lock:
-            session.refresh(ps, ["lines"])
-        return ps
-
-    @staticmethod
-    def _check_open(ps: PickSession) -> None:
-        if ps.status not in OPEN:
-            raise Conflict(f"session #{ps.id} is {ps.status}", session_status=ps.status)
-
-    @staticmethod
-    def _check_owner_or_supervisor(ps: PickSession, user: Principal, action: str) -> None:
-        if ps.owner != user.username and not _is_supervisor(user):
-            raise Forbidden(
-                f"session #{ps.id} belongs to {ps.owner}; only its owner or a supervisor may {action} it",
-                owner=ps.owner,
-            )
-
-    @staticmethod
-    def _touch(ps: PickSession) -> None:
-        ps.updated_at = utcnow()
-        ps.version = (ps.version or 0) + 1
-
-    @staticmethod
-    def _audit(session: Session, ps: PickSession, action: str, by: str, **detail: Any) -> None:
-        clean = {k: v for k, v in detail.items() if v is not None}
-        session.add(AuditEntry(session_id=ps.id, action=action, username=by, detail=json.dumps(clean, default=str)))
-
-    @staticmethod
-    def _announce(session: Session, ps: PickSession, action: str, by: str) -> None:
-        session.flush()
-        data = {"action": action, "by": by, "session": json.loads(json.dumps(session_out(ps), default=str))}
-        emit_on_commit(session, "magento.session", data, room=ROOMS)
-
-    @staticmethod
-    def _notify(session: Session, to: str, action: str, ps: PickSession, by: str, **detail: Any) -> None:
-        data = {"action": action, "by": by, "session_id": ps.id, "order_number": ps.order_number, **detail}
-        emit_on_commit(session, "magento.notice", data, room=user_room(to))

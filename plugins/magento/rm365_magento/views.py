@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry, PickSession, SessionLine, TakeoverRequest
@@ -38,7 +38,15 @@ def progress(lines: list[SessionLine]) -> dict[str, Any]:
     }
 
 
-def session_out(ps: PickSession) -> dict[str, Any]:
+def summary_out(ps: PickSession, lines: list[SessionLine]) -> dict[str, Any]:
+    """The session without its lines (what the realtime hub sends on every change)."""
+    out = session_out(ps, lines)
+    del out["lines"]
+    return out
+
+
+def session_out(ps: PickSession, lines: list[SessionLine] | None = None) -> dict[str, Any]:
+    lines = list(ps.lines) if lines is None else lines
     invoice = json.loads(ps.invoice or "{}")
     return {
         "id": ps.id,
@@ -56,8 +64,8 @@ def session_out(ps: PickSession) -> dict[str, Any]:
         "created_at": ps.created_at,
         "updated_at": ps.updated_at,
         "closed_at": ps.closed_at,
-        "lines": [line_out(line) for line in ps.lines],
-        "progress": progress(list(ps.lines)),
+        "lines": [line_out(line) for line in lines],
+        "progress": progress(lines),
     }
 
 
@@ -83,14 +91,22 @@ def request_out(req: TakeoverRequest) -> dict[str, Any]:
     }
 
 
+#: A session's detail carries its newest audit entries, at most this many.
+AUDIT_SHOWN = 200
+
+
 def detail_out(session: Session, ps: PickSession) -> dict[str, Any]:
-    """The session with its audit log (oldest first) and takeover requests."""
-    audit = session.scalars(select(AuditEntry).where(AuditEntry.session_id == ps.id).order_by(AuditEntry.id))
+    """The session with its audit log (oldest first; the newest ``AUDIT_SHOWN`` entries and
+    the total) and takeover requests."""
+    newest = select(AuditEntry).where(AuditEntry.session_id == ps.id).order_by(AuditEntry.id.desc())
+    audit = reversed(session.scalars(newest.limit(AUDIT_SHOWN)).all())
+    audit_total = session.scalar(select(func.count()).where(AuditEntry.session_id == ps.id))
     requests = session.scalars(
         select(TakeoverRequest).where(TakeoverRequest.session_id == ps.id).order_by(TakeoverRequest.id)
     )
     return {
         **session_out(ps),
         "audit": [audit_out(a) for a in audit],
+        "audit_total": audit_total or 0,
         "takeover_requests": [request_out(r) for r in requests],
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rm365_magento.client import MagentoClient
-from rm365_magento.errors import NotConfigured
+from rm365_magento.errors import NotConfigured, Upstream
 from rm365_magento.fake import FakeMagento
 from rm365_magento.settings import MagentoSettings
 
@@ -68,6 +68,15 @@ def test_magento_down_is_a_503_naming_magento(site: Any, packer: Any, magento: F
     response = packer.get(f"{BASE}/invoice/lookup", params={"order_number": "1000001"})
     assert response.status_code == 503
     assert "Magento is unreachable" in response.json()["detail"]
+
+
+def test_no_answer_in_time_is_a_504_naming_magento(magento: FakeMagento) -> None:
+    magento.delay = 1.0
+    client = MagentoClient(MagentoSettings(base_url=magento.url, token=magento.token, timeout=0.2, retries=0))
+    with pytest.raises(Upstream) as refused:
+        client.order_by_number("1000001")
+    assert refused.value.status == 504 and "Magento did not answer within 0.2 s" in refused.value.message
+    client.close()
 
 
 def test_passing_failures_are_retried(site: Any, packer: Any, magento: FakeMagento) -> None:

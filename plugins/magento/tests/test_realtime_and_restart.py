@@ -28,7 +28,7 @@ def test_the_dashboard_sees_scans_live(h: Any, live: Any) -> None:
     assert h.scan(packer, session["id"], "VIT-D3").status_code == 200
     scanned = dashboard.wait_for("magento.session", lambda d: d["action"] == "scanned")
     assert scanned["session"]["progress"]["scanned"] == 1
-    assert scanned["session"]["lines"][0]["qty_scanned"] == 1
+    assert "lines" not in scanned["session"]  # the page fetches the lines it shows
 
 
 def test_a_refused_scan_sends_nothing(h: Any, live: Any) -> None:
@@ -41,7 +41,7 @@ def test_a_refused_scan_sends_nothing(h: Any, live: Any) -> None:
     assert h.scan(packer, session["id"], "NOPE").status_code == 422
     assert h.scan(packer, session["id"], "OMEGA-3").status_code == 200
     event = dashboard.wait_for("magento.session", lambda d: d["action"] != "started")
-    assert event["action"] == "scanned" and event["session"]["lines"][1]["qty_scanned"] == 1
+    assert event["action"] == "scanned" and event["session"]["progress"]["scanned"] == 1
 
 
 def test_owner_and_requester_are_notified_of_a_takeover(h: Any, live: Any) -> None:

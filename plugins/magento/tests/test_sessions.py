@@ -242,3 +242,38 @@ def test_list_filters_by_status_and_user(h: Any, site: Any, packer: Any, other_p
 def test_unknown_session_is_404(h: Any, site: Any, packer: Any) -> None:
     assert packer.get(f"{BASE}/sessions/999").status_code == 404
     assert h.scan(packer, 99999999999, "X").status_code == 404
+
+
+def test_cancelling_a_return_takes_back_what_it_added(h: Any, site: Any, packer: Any) -> None:
+    session = h.start(packer, type_="return")
+    assert h.scan(packer, session["id"], "OMEGA-3").status_code == 200
+    assert h.total(site, "OMEGA-3") == 6
+    assert packer.post(f"{BASE}/sessions/{session['id']}/cancel").status_code == 200
+    assert h.total(site, "OMEGA-3") == 5
+    history = site.admin_client().get(f"{INV}/adjustments", params={"sku": "OMEGA-3", "reason": "Correction"}).json()
+    assert history["items"][0]["delta"] == -1 and history["items"][0]["source"] == "pick"
+
+
+def test_a_scan_of_an_item_out_of_stock_changes_nothing(h: Any, site: Any, packer: Any, magento: Any) -> None:
+    magento.add_order("1000005", [("OMEGA-3", "Omega 3", 9)])
+    session = h.start(packer, "1000005")
+    refused = h.scan(packer, session["id"], "OMEGA-3", quantity=6)
+    assert refused.status_code == 409
+    assert packer.get(f"{BASE}/sessions/{session['id']}").json()["lines"][0]["qty_scanned"] == 0
+    assert h.total(site, "OMEGA-3") == 5
+
+
+def test_every_action_is_in_the_audit_log_with_who_did_it(h: Any, site: Any, packer: Any, supervisor: Any) -> None:
+    sid = h.start(packer)["id"]
+    h.scan(packer, sid, "VIT-D3", quantity=2)
+    supervisor.post(f"{BASE}/sessions/{sid}/overscan", json={"allow": True})
+    packer.post(f"{BASE}/sessions/{sid}/cancel")
+    audit = packer.get(f"{BASE}/sessions/{sid}").json()["audit"]
+    assert [(a["action"], a["username"]) for a in audit] == [
+        ("started", packer.username),
+        ("scanned", packer.username),
+        ("overscan-allowed", supervisor.username),
+        ("cancelled", packer.username),
+        ("restored", packer.username),
+    ]
+    assert audit[1]["detail"]["sku"] == "VIT-D3" and audit[1]["detail"]["quantity"] == 2

@@ -162,7 +162,7 @@ export async function mount(element, ctx) {
 
   // Live: another device of mine, a supervisor or a takeover changes what is shown.
   realtime.on('magento.session', (event) => {
-    if (current && event.session.id === current.id && event.session.version > current.version) draw(event.session);
+    if (current && event.session.id === current.id && event.session.version > current.version) open(current.id).catch(() => {});
   });
   realtime.on('magento.notice', async (notice) => {
     if (notice.action === 'takeover-requested') {
