@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import secrets
 import sys
@@ -114,6 +115,11 @@ def serve(
         else:
             kernel.databases.dispose()
             os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
+            # A worker builds the whole site (plugins, databases, hub) before it answers the
+            # supervisor's health check: give it time on a loaded machine rather than killing
+            # it after uvicorn's default 5 s and starting another one that meets the same fate.
+            if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+                common["timeout_worker_healthcheck"] = 120
             uvicorn.run("rm365_core._app:make_asgi", factory=True, workers=workers, **common)
     finally:
         if bridge is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -69,3 +70,38 @@ def test_serve_demo_prints_a_password_that_logs_in_to_a_seeded_site(tmp_path: Pa
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_with_two_workers_keeps_both_running(tmp_path: Path):
+    """Each worker builds the whole site before it answers the supervisor's health check; a
+    check that gave up after a few seconds killed them over and over on a busy machine."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RM365_")}
+    env["RM365_DATA_DIR"] = str(tmp_path / "data")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rm365_core.cli", "serve", "--demo", "--workers", "2", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        answered = 0
+        while answered < 20 and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                answered += httpx.get(f"{base}/api/health", timeout=2).status_code == 200
+            time.sleep(0.25)
+        assert answered == 20, log.read_text()[-3000:]
+        assert process.poll() is None
+        assert "died" not in log.read_text(), log.read_text()[-3000:]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
