@@ -1,6 +1,6 @@
 """Both Magento pages in Chromium against a real ``rm365 serve`` and the fake Magento: a packer
 scans an order to completion while a supervisor watches the dashboard move live; a wrong item
-and an over-scan are refused on screen."""
+and an over-scan are refused on screen. Chromium is the session's one browser (conftest)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ from rm365_magento.fake import FakeMagento
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("RM365_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "correct horse battery"
 
 
@@ -111,18 +109,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, store: FakeMagento) -> Iter
         process.terminate()
         process.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def signed_in(chromium: Any, url: str, username: str, errors: list[str]) -> Any:
