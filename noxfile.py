@@ -19,6 +19,12 @@ nox.options.sessions = ["lint", "tests", "tests_pg", "e2e"]
 nox.options.error_on_missing_interpreters = False
 
 CI = bool(os.environ.get("CI"))
+#: pytest-xdist processes for the suite (one per CPU by default; ``1`` runs in one process).
+WORKERS = os.environ.get("RM365_TEST_WORKERS", "auto")
+
+
+def _parallel() -> list[str]:
+    return [] if WORKERS in ("", "0", "1") else ["-n", WORKERS, "--dist", "loadfile"]
 CHROMIUM = os.environ.get("RM365_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -32,7 +38,8 @@ def _skip_or_fail(session: nox.Session, reason: str) -> None:
 def tests(session: nox.Session) -> None:
     """The whole suite on SQLite (PostgreSQL-only tests run in tests_pg)."""
     env = {"RM365_TEST_DATABASE_URL": ""}
-    session.run("pytest", "-m", "not browser and not postgres and not fuzz", "-q", *session.posargs, env=env)
+    marks = "not browser and not postgres and not fuzz"
+    session.run("pytest", "-m", marks, "-q", *_parallel(), *session.posargs, env=env)
 
 
 @nox.session
@@ -43,7 +50,7 @@ def tests_pg(session: nox.Session) -> None:
             session,
             "RM365_TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)",
         )
-    session.run("pytest", "-m", "not browser and not fuzz", "-q", *session.posargs)
+    session.run("pytest", "-m", "not browser and not fuzz", "-q", *_parallel(), *session.posargs)
 
 
 @nox.session
