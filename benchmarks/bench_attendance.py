@@ -29,7 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -139,7 +140,8 @@ def lua_clock(api: str, token: str, people: int, base: datetime) -> str:
         "  counter = counter + 1\n"
         f"  local person = counter % {people} + 1\n"
         f"  local at = os.date('!%Y-%m-%dT%H:%M:%SZ', {epoch} + math.floor(counter / {people}) * 60)\n"
-        f'  return wrk.format("POST", "{api}/clock", nil, string.format(\'{{"employee_id": %d, "at": "%s"}}\', person, at))\n'
+        "  local body = string.format('{\"employee_id\": %d, \"at\": \"%s\"}', person, at)\n"
+        f'  return wrk.format("POST", "{api}/clock", nil, body)\n'
         "end\n"
     )
 
