@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -82,8 +81,6 @@ class Devices:
         self.kernel = kernel
         #: The bridge channel of this process's realtime hub (None without a hub).
         self.channel: DeviceChannel | None = None
-        self._busy: set[int] = set()
-        self._busy_lock = threading.Lock()
 
     # -------------------------------------------------------------- pairing
     def create_pairing_code(self, name: str, site: str = "", *, by: str = "") -> tuple[str, datetime]:
@@ -178,7 +175,7 @@ class Devices:
                     name=d.name,
                     site=d.site or "",
                     drivers=list(d.drivers or []),
-                    online=bool(d.online),
+                    online=d.connected,
                     last_seen=d.last_seen,
                     revoked=d.revoked_at is not None,
                 )
@@ -266,6 +263,13 @@ class Devices:
             session.execute(update(Device).where(Device.id == device_id).values(**values))
             self._changed(session, device_id, "online" if online else "offline")
 
+    def touch(self, device_id: int) -> None:
+        """The device was heard from: keep ``last_seen`` current."""
+        from ._core.models import Device
+
+        with self.kernel.databases.session("core") as session:
+            session.execute(update(Device).where(Device.id == device_id).values(last_seen=utcnow(), online=True))
+
     def forget_connections(self) -> None:
         """Mark every device offline (a single process starting: nobody is connected yet)."""
         from ._core.models import Device
@@ -291,21 +295,13 @@ class Devices:
         time per device); 504 no answer within ``timeout`` seconds; 422 the bridge's own
         message when its driver reports an error."""
         device = self.get(device_id)
-        if device.revoked_at is not None or self.channel is None or not self.channel.is_connected(device_id):
+        if device.revoked_at is not None or self.channel is None:
             raise DomainError(409, f"device {device.name!r} is offline", device_id=device_id)
-        with self._busy_lock:
-            if device_id in self._busy:
-                raise DomainError(409, f"device {device.name!r} is busy", device_id=device_id)
-            self._busy.add(device_id)
-        try:
-            reply = self.channel.call(device_id, command, payload or {}, timeout=timeout)
-        finally:
-            with self._busy_lock:
-                self._busy.discard(device_id)
+        reply = self.channel.call(device_id, command, payload or {}, timeout=timeout)
         if reply is None:
             raise DomainError(504, f"device {device.name!r} did not answer within {timeout:g} s", device_id=device_id)
-        if reply == "offline":
-            raise DomainError(409, f"device {device.name!r} is offline", device_id=device_id)
+        if reply in ("offline", "busy"):
+            raise DomainError(409, f"device {device.name!r} is {reply}", device_id=device_id)
         if not isinstance(reply, dict) or not reply.get("ok"):
             message = reply.get("error") if isinstance(reply, dict) else None
             raise DomainError(422, str(message or f"device {device.name!r} could not run {command!r}"))

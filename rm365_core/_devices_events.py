@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from ._db import emit_on_commit
 from ._devices import DeviceEvent, DeviceInfo
 from ._errors import DomainError
 from ._plugins import ENABLED
@@ -47,6 +48,8 @@ def _parse(raw: Any) -> DeviceEvent:
         raise ValueError(f"an event needs an id of 1 to {MAX_ID} characters")
     if not isinstance(kind, str) or not 0 < len(kind) <= MAX_TYPE:
         raise ValueError(f"event {event_id}: a type of 1 to {MAX_TYPE} characters is required")
+    if kind.startswith("device."):
+        raise ValueError(f"event {event_id}: {kind} is sent by the server itself, not by bridges")
     if not isinstance(data, dict):
         raise ValueError(f"event {event_id}: data must be an object")
     try:
@@ -168,9 +171,17 @@ def deliver(kernel: Kernel, device_id: int, events: Any, *, clock_offset_ms: int
             stopped = True
         else:
             outcomes[event.id] = ("accepted", None)
+    accepted = [event_id for event_id, (status, _error) in outcomes.items() if status == "accepted"]
     with kernel.databases.session("core") as session:
+        emit_on_commit(session, "devices.changed", {"id": device_id, "action": "events"}, room="system")
+        if accepted:
+            session.execute(
+                update(DeviceEventRecord)
+                .where(DeviceEventRecord.device_id == device_id, DeviceEventRecord.event_id.in_(accepted))
+                .values(state="accepted")
+            )
         for event_id, (status, error) in outcomes.items():
-            if status in ("accepted", "rejected"):
+            if status == "rejected":
                 session.execute(
                     update(DeviceEventRecord)
                     .where(DeviceEventRecord.device_id == device_id, DeviceEventRecord.event_id == event_id)

@@ -9,9 +9,14 @@
 * ``events`` ``{events: [{id, type, occurred_at, data}]}`` is acknowledged with
   ``{ok: true, results: [{id, status, error?}]}`` once every event was applied (see
   :mod:`._devices_events`); a device's batches are applied one at a time, in order.
-* The server sends ``command`` ``{command, payload}``; the bridge answers ``{ok: true,
+* The server sends ``command`` ``{command, payload, timeout}``; the bridge answers ``{ok: true,
   data}`` or ``{ok: false, error}``.
+* ``heartbeat`` (every 30 s from an idle bridge) keeps ``last_seen`` current.
 * On connect, the plugins' ``device.online`` handlers run (e.g. to sync fingerprints).
+* Several workers (Redis): each device's connection id is kept in Redis
+  (``<prefix>:device:<id>``, refreshed by heartbeats), so any worker reaches it: commands
+  go through Socket.IO's Redis manager, "busy" is a Redis key, and a revoke or a newer
+  connection closes the old one wherever it is.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("rm365.devices")
 
 NAMESPACE = "/device"
+#: Seconds a device's entry in Redis outlives its last heartbeat.
+REGISTRY_TTL = 90
 
 
 class DeviceChannel:
@@ -50,7 +57,9 @@ class DeviceChannel:
         self.sids: dict[int, str] = {}
         self.by_sid: dict[str, tuple[DeviceInfo, int | None]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._busy: set[int] = set()
         self.sio.on("connect", self._on_connect, namespace=NAMESPACE)
+        self.sio.on("heartbeat", self._on_heartbeat, namespace=NAMESPACE)
         self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self.sio.on("events", self._on_events, namespace=NAMESPACE)
         self.sio.on("*", self._on_unknown, namespace=NAMESPACE)
@@ -64,9 +73,10 @@ class DeviceChannel:
         offset = _clock_offset(auth.get("clock"))
         drivers = auth.get("drivers")
         drivers = [str(d) for d in drivers] if isinstance(drivers, list) else None
-        old = self.sids.get(device.id)
+        old = self.sids.get(device.id) or await self._shared_sid(device.id)
         self.sids[device.id] = sid
         self.by_sid[sid] = (device, offset)
+        await self._share(device.id, sid)
         if old is not None and old != sid:
             self.by_sid.pop(old, None)
             asyncio.get_running_loop().create_task(self._close(old))
@@ -98,16 +108,54 @@ class DeviceChannel:
         device = entry[0]
         if self.sids.get(device.id) == sid:
             del self.sids[device.id]
-            await asyncio.to_thread(self.devices.set_connected, device.id, False)
+            if await self._unshare(device.id, sid):
+                await asyncio.to_thread(self.devices.set_connected, device.id, False)
             log.info("device %r disconnected", device.name)
 
-    def is_connected(self, device_id: int) -> bool:
-        return device_id in self.sids
+    async def _on_heartbeat(self, sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
+        entry = self.by_sid.get(sid)
+        if entry is None:
+            return {"ok": False, "error": "not connected"}
+        device_id = entry[0].id
+        await self._share(device_id, sid)
+        await asyncio.to_thread(self.devices.touch, device_id)
+        return {"ok": True}
+
+    # ------------------------------------------------------------ the registry shared by workers
+    def _key(self, device_id: int) -> str:
+        return f"{self.hub.redis_prefix}:device:{device_id}"
+
+    async def _shared_sid(self, device_id: int) -> str | None:
+        redis = self.hub._redis
+        if redis is None:
+            return None
+        value = await redis.get(self._key(device_id))
+        return str(value) if value else None
+
+    async def _share(self, device_id: int, sid: str) -> None:
+        if self.hub._redis is not None:
+            await self.hub._redis.set(self._key(device_id), sid, ex=REGISTRY_TTL)
+
+    async def _unshare(self, device_id: int, sid: str) -> bool:
+        """Forget the device's connection unless a newer one replaced it; True when gone."""
+        redis = self.hub._redis
+        if redis is None:
+            return True
+        if await redis.get(self._key(device_id)) != sid:
+            return False
+        await redis.delete(self._key(device_id))
+        return True
+
+    async def _sid(self, device_id: int) -> str | None:
+        return self.sids.get(device_id) or await self._shared_sid(device_id)
 
     def disconnect_threadsafe(self, device_id: int) -> None:
-        sid = self.sids.get(device_id)
-        if sid is not None:
-            self.hub.emitter.submit(self._close(sid))
+        async def close() -> None:
+            sid = await self._sid(device_id)
+            if sid is not None:
+                await self._close(sid)
+
+        self.hub.emitter.submit(close())
 
     # ------------------------------------------------------------ events
     async def _on_events(self, sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
@@ -132,7 +180,8 @@ class DeviceChannel:
     # ------------------------------------------------------------ commands
     def call(self, device_id: int, command: str, payload: dict[str, Any], *, timeout: float) -> Any:
         """The bridge's answer to ``command``; None after ``timeout``, ``"offline"`` when it
-        is not connected here. Blocks: never call it on the hub's event loop."""
+        is connected to no worker, ``"busy"`` while another command runs on it. Blocks:
+        never call it on the hub's event loop."""
         loop = self.hub.loop
         try:
             running = asyncio.get_running_loop()
@@ -140,23 +189,47 @@ class DeviceChannel:
             running = None
         if running is not None and running is loop:
             raise RuntimeError("kernel.devices.command blocks: call it from a worker thread")
-        sid = self.sids.get(device_id)
-        if sid is None or loop is None:
+        if loop is None:
             return "offline"
-        call = self.sio.call(
-            "command", {"command": command, "payload": payload}, to=sid, namespace=NAMESPACE, timeout=max(timeout, 0.1)
-        )
+        work = self._call(device_id, command, payload, timeout)
         try:
-            future = asyncio.run_coroutine_threadsafe(call, loop)
+            future = asyncio.run_coroutine_threadsafe(work, loop)
         except RuntimeError:  # the loop is closed: the server is stopping
-            call.close()
+            work.close()
             return "offline"
         try:
-            return future.result(timeout=timeout + 5)
-        except (socketio.exceptions.TimeoutError, concurrent.futures.TimeoutError, TimeoutError):
+            return future.result(timeout=timeout + 10)
+        except (concurrent.futures.TimeoutError, TimeoutError):
+            return None
+
+    async def _call(self, device_id: int, command: str, payload: dict[str, Any], timeout: float) -> Any:
+        sid = await self._sid(device_id)
+        if sid is None:
+            return "offline"
+        redis = self.hub._redis
+        busy_key = f"{self._key(device_id)}:busy"
+        if redis is not None:
+            if not await redis.set(busy_key, "1", nx=True, ex=int(timeout) + 10):
+                return "busy"
+        elif device_id in self._busy:
+            return "busy"
+        self._busy.add(device_id)
+        try:
+            return await self.sio.call(
+                "command",
+                {"command": command, "payload": payload, "timeout": timeout},
+                to=sid,
+                namespace=NAMESPACE,
+                timeout=max(timeout, 0.1),
+            )
+        except socketio.exceptions.TimeoutError:
             return None
         except socketio.exceptions.SocketIOError:
             return "offline"
+        finally:
+            self._busy.discard(device_id)
+            if redis is not None:
+                await redis.delete(busy_key)
 
 
 def _clock_offset(clock: Any) -> int | None:

@@ -69,9 +69,7 @@ class FakeBridge:
     def connected(self) -> bool:
         return bool(self._sio.connected)
 
-    def connect(
-        self, url: str, token: str, *, drivers: list[str] | None = None, clock: datetime | None = None
-    ) -> None:
+    def connect(self, url: str, token: str, *, drivers: list[str] | None = None, clock: datetime | None = None) -> None:
         """Connect with ``token``; raises ``socketio.exceptions.ConnectionError`` when refused
         (``self.refusal`` holds the server's reason)."""
         self.refusal = None

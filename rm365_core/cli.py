@@ -16,6 +16,8 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+devices_app = typer.Typer(help="Paired bridges.", no_args_is_help=True)
+app.add_typer(devices_app, name="devices")
 
 
 def _kernel() -> Any:
@@ -105,12 +107,56 @@ def serve(
         # Per-message deflate roughly doubles the memory of every idle realtime connection.
         "ws_per_message_deflate": False,
     }
-    if workers == 1:
-        uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False)), **common)
-    else:
-        kernel.databases.dispose()
-        os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
-        uvicorn.run("rm365_core._app:make_asgi", factory=True, workers=workers, **common)
+    bridge = _start_demo_bridge(kernel, host, port) if demo else None
+    try:
+        if workers == 1:
+            uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False)), **common)
+        else:
+            kernel.databases.dispose()
+            os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
+            uvicorn.run("rm365_core._app:make_asgi", factory=True, workers=workers, **common)
+    finally:
+        if bridge is not None:
+            bridge.terminate()
+            bridge.wait(10)
+
+
+def _start_demo_bridge(kernel: Any, host: str, port: int) -> Any:
+    """With rm365-bridge installed, pair a simulated bridge (once) and run it next to the
+    server, so card and finger pages work out of the box: append ``card <UID>`` or
+    ``finger <employee code>`` lines to its input file."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("rm365_bridge") is None:
+        return None
+    from rm365_bridge.config import BridgeConfig, Credentials
+
+    folder = kernel.settings.data_dir / "demo-bridge"
+    config = BridgeConfig(folder)
+    swipes = (folder / "swipes.txt").resolve()
+    server = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    name = "Demo station"
+    credentials = config.credentials()
+    if credentials is None or kernel.devices.authenticate(credentials.token) is None:
+        for device in kernel.devices.list_devices():
+            if device.name == name:
+                kernel.devices.delete(device.id)
+        code, _expires = kernel.devices.create_pairing_code(name, "Demo")
+        device, token = kernel.devices.pair(code, ["simulated"])
+        credentials = Credentials(server=server, token=token, device_id=device.id, name=name, site="Demo")
+    credentials.server = server
+    config.save_credentials(credentials)
+    config.write_drivers({"simulated": {"input": str(swipes)}})
+    swipes.touch()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "rm365_bridge.cli", "run", "--config-dir", str(folder)]
+    )
+    typer.secho(
+        f"  Demo bridge {name!r} is running: swipe a card with\n    echo 'card 04A1B2C3' >> {swipes}\n",
+        fg="green",
+    )
+    return process
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -241,6 +287,38 @@ def doctor() -> None:
     if problems:
         raise typer.Exit(1)
     typer.secho("ok: settings, databases, migrations and plugins are fine", fg="green")
+
+
+@devices_app.command("pairing-code")
+def pairing_code(
+    name: Annotated[str, typer.Argument(help="the device's name, e.g. 'Front desk PC'")],
+    site: Annotated[str, typer.Option(help="where it is")] = "",
+) -> None:
+    """Create a one-time code (10 minutes) to pair a bridge: `rm365-bridge pair --code CODE`."""
+    from . import _migrations
+    from ._errors import DomainError
+
+    kernel = _kernel()
+    if kernel.settings.embedded:
+        _migrations.upgrade(kernel, ["core"])
+    try:
+        code, expires = kernel.devices.create_pairing_code(name, site, by="cli")
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(code)
+    typer.echo(f"single use, valid until {expires:%H:%M:%S} UTC", err=True)
+
+
+@devices_app.command("list")
+def list_devices_command() -> None:
+    """Paired bridges: name, site, drivers, online, last seen."""
+    for device in _kernel().devices.list_devices():
+        state = "revoked" if device.revoked else ("online" if device.online else "offline")
+        typer.echo(
+            f"{device.id:>4}  {device.name:<24} {device.site:<12} {state:<8} "
+            f"{','.join(device.drivers) or '-':<24} {device.last_seen or 'never'}"
+        )
 
 
 def _safe_url(url: str) -> str:

@@ -288,6 +288,18 @@ def test_two_devices_may_use_the_same_event_id(site, recorder):
     assert len(recorder.calls) == 2
 
 
+def test_a_bridge_cannot_send_the_servers_own_device_events(site, recorder):
+    _device_id, token = site.pair_device()
+    bridge = _bridge(site, token)
+    recorder.online.wait(5)
+    recorder.online.clear()
+
+    [result] = bridge.send([bridge.event("device.online", {})])
+
+    assert result["status"] == "rejected" and "sent by the server" in result["error"]
+    assert not recorder.online.is_set()
+
+
 def test_events_without_a_handler_are_recorded_and_accepted(site, recorder):
     _device_id, token = site.pair_device()
     bridge = _bridge(site, token)
@@ -364,3 +376,28 @@ def test_list_devices_gives_plugins_the_stations(site):
 
     assert (row.id, row.name, row.site, row.online) == (device_id, "Picker", "Leeds", True)
     assert row.last_seen is not None
+
+
+def test_an_online_handler_may_send_a_command_at_once(rm365_site):
+    replies: list[dict[str, Any]] = []
+    done = threading.Event()
+
+    def on_online(kernel: Any, device: DeviceInfo, event: DeviceEvent) -> None:
+        replies.append(kernel.devices.command(device.id, "fingerprint.sync", {"templates": [], "threshold": 40}))
+        done.set()
+
+    module = types.ModuleType("sync_on_connect")
+
+    @hookimpl
+    def register_device_handlers() -> dict[str, Any]:
+        return {"device.online": on_online}
+
+    module.register_device_handlers = register_device_handlers  # type: ignore[attr-defined]
+    site = rm365_site(plugins=[], extra={"sync": module}, discover=False, live=True)
+    _device_id, token = site.pair_device()
+
+    bridge = _bridge(site, token, commands={"fingerprint.sync": lambda payload: {"count": len(payload["templates"])}})
+
+    assert done.wait(10)
+    assert replies == [{"count": 0}]
+    assert bridge.received == [("fingerprint.sync", {"templates": [], "threshold": 40})]

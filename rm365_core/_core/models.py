@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .._db import database_metadata
 from .._types import UTCDateTime, utcnow
+
+#: A device not heard from for this long is shown offline.
+ONLINE_WINDOW = timedelta(seconds=90)
 
 
 class Base(DeclarativeBase):
@@ -117,6 +120,12 @@ class Device(Base):
     clock_offset_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: When the bridge last delivered an event.
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def connected(self) -> bool:
+        """Online and heard from lately: bridges say so at least every 30 s, and a worker
+        that died could not mark its bridges offline."""
+        return bool(self.online) and self.last_seen is not None and utcnow() - self.last_seen < ONLINE_WINDOW
 
 
 class DevicePairingCode(Base):

@@ -102,7 +102,7 @@ class DeviceOut(BaseModel):
     site: str
     drivers: list[str]
     last_seen: datetime | None
-    online: bool
+    online: bool = Field(validation_alias="connected")
     paired_at: datetime | None = None
     revoked_at: datetime | None = None
     last_event_at: datetime | None = None

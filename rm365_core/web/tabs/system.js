@@ -173,7 +173,7 @@ export async function mount(element, ctx) {
         h(
           'table',
           { class: 'table', 'data-testid': 'devices-table' },
-          h('thead', {}, h('tr', {}, ['Name', 'Site', 'Drivers', 'Last seen', 'Status', ''].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, ['Name', 'Site', 'Drivers', 'Last seen', 'Last event', 'Status', ''].map((t) => h('th', {}, t)))),
           h(
             'tbody',
             {},
@@ -185,6 +185,7 @@ export async function mount(element, ctx) {
                 h('td', {}, d.site || '—'),
                 h('td', {}, d.drivers?.length ? h('div', { class: 'chips' }, d.drivers.map((x) => h('span', { class: 'chip' }, x))) : '—'),
                 h('td', { title: fullTime(d.last_seen) }, relativeTime(d.last_seen)),
+                h('td', { title: fullTime(d.last_event_at) }, d.last_event_at ? relativeTime(d.last_event_at) : '—', deadLetters(d)),
                 h('td', { 'data-testid': `device-status-${d.id}` }, deviceBadge(d)),
                 h(
                   'td',
@@ -201,6 +202,52 @@ export async function mount(element, ctx) {
         ),
       ),
     );
+  }
+
+  /** A "N refused" chip (filled in once counted) that lists the device's dead letters. */
+  function deadLetters(d) {
+    const chip = h('button', { type: 'button', class: 'badge badge-warning', style: { marginLeft: '0.4rem', cursor: 'pointer' }, hidden: true, 'data-testid': `dead-letters-${d.id}`, onclick: () => showDeadLetters(d) });
+    api
+      .get(`/api/v1/devices/${d.id}/dead-letters?size=1`)
+      .then((page) => {
+        if (page.total) {
+          chip.textContent = `${page.total} refused`;
+          chip.hidden = false;
+        }
+      })
+      .catch(() => {});
+    return chip;
+  }
+
+  async function showDeadLetters(d) {
+    let page;
+    try {
+      page = await api.get(`/api/v1/devices/${d.id}/dead-letters?size=100`);
+    } catch (err) {
+      return toast(errorMessage(err), 'error');
+    }
+    await formDialog({
+      title: `Events of ${d.name} the server refused`,
+      submitText: 'Close',
+      testid: 'dead-letters',
+      wide: true,
+      body: h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'table' },
+          h('thead', {}, h('tr', {}, ['When', 'Event', 'Data', 'Reason'].map((t) => h('th', {}, t)))),
+          h(
+            'tbody',
+            {},
+            page.items.map((e) =>
+              h('tr', {}, h('td', { title: fullTime(e.occurred_at) }, relativeTime(e.occurred_at)), h('td', {}, e.type), h('td', {}, h('code', {}, JSON.stringify(e.data))), h('td', {}, e.error || '—')),
+            ),
+          ),
+        ),
+      ),
+    });
   }
 
   function deviceBadge(d) {
@@ -226,8 +273,12 @@ export async function mount(element, ctx) {
       testid: 'pair-code',
       body: [
         h('p', {}, 'On the PC with the readers, run:'),
-        h('pre', { class: 'code-block', 'data-testid': 'pair-command' }, `rm365-bridge pair --server ${server} --code ${created.code}`),
-        h('p', { class: 'big', 'data-testid': 'pair-code-value' }, created.code),
+        h(
+          'pre',
+          { class: 'code-block', 'data-testid': 'pair-command', style: { whiteSpace: 'pre-wrap', wordBreak: 'break-all', userSelect: 'all' } },
+          `rm365-bridge pair --server ${server} --code ${created.code}`,
+        ),
+        h('p', { 'data-testid': 'pair-code-value', style: { fontFamily: 'var(--mono)', fontSize: '1.8rem', fontWeight: '700', letterSpacing: '0.12em', textAlign: 'center', margin: '0.6rem 0' } }, created.code),
         h('p', { class: 'muted' }, `Single use, valid until ${fullTime(created.expires_at)}.`),
       ],
     });
