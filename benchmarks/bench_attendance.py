@@ -29,7 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,13 +55,23 @@ def seed(url: str, people: int, days: int) -> tuple[int, float]:
     today = datetime.now(ZONE).date()
     start = today - timedelta(days=days)
     with Session(db) as session:
-        session.execute(insert(Employee), [
-            {"code_number": n, "employee_code": f"EMP{n:03d}", "name": f"Person {n:04d}",
-             "kind": "employee", "location": ["Warehouse", "Shop", "Office", "Night shift"][n % 4],
-             "status": "active", "card_uid": f"B{n:07X}", "created_at": datetime.now(UTC),
-             "updated_at": datetime.now(UTC)}
-            for n in range(1, people + 1)
-        ])
+        session.execute(
+            insert(Employee),
+            [
+                {
+                    "code_number": n,
+                    "employee_code": f"EMP{n:03d}",
+                    "name": f"Person {n:04d}",
+                    "kind": "employee",
+                    "location": ["Warehouse", "Shop", "Office", "Night shift"][n % 4],
+                    "status": "active",
+                    "card_uid": f"B{n:07X}",
+                    "created_at": datetime.now(UTC),
+                    "updated_at": datetime.now(UTC),
+                }
+                for n in range(1, people + 1)
+            ],
+        )
         session.add(CodeCounter(id=1, last_number=people))
         ids = list(session.scalars(select(Employee.id).order_by(Employee.id)))
         rows: list[dict[str, Any]] = []
@@ -78,10 +89,18 @@ def seed(url: str, people: int, days: int) -> tuple[int, float]:
                 for begin, end in spans:
                     for hour, direction in ((begin, "in"), (end, "out")):
                         at = (datetime.combine(day, dtime(0), tzinfo=ZONE) + timedelta(hours=hour)).astimezone(UTC)
-                        rows.append({"employee_id": person, "at": at, "direction": direction, "source": "card",
-                                     "device_name": "Front door", "created_by": "bench"})
+                        rows.append(
+                            {
+                                "employee_id": person,
+                                "at": at,
+                                "direction": direction,
+                                "source": "card",
+                                "device_name": "Front door",
+                                "created_by": "bench",
+                            }
+                        )
         for chunk in range(0, len(rows), 20_000):
-            session.execute(insert(ClockEvent), rows[chunk:chunk + 20_000])
+            session.execute(insert(ClockEvent), rows[chunk : chunk + 20_000])
         session.commit()
         began = time.perf_counter()
         engine.rebuild_all(session, ids, ZONE, MAX_SHIFT)
@@ -121,22 +140,26 @@ def lua_clock(api: str, token: str, people: int, base: datetime) -> str:
         "  counter = counter + 1\n"
         f"  local person = counter % {people} + 1\n"
         f"  local at = os.date('!%Y-%m-%dT%H:%M:%SZ', {epoch} + math.floor(counter / {people}) * 60)\n"
-        f'  return wrk.format("POST", "{api}/clock", nil, string.format(\'{{"employee_id": %d, "at": "%s"}}\', person, at))\n'
+        "  local body = string.format('{\"employee_id\": %d, \"at\": \"%s\"}', person, at)\n"
+        f'  return wrk.format("POST", "{api}/clock", nil, body)\n'
         "end\n"
     )
 
 
 def show(result: WrkResult, baseline: WrkResult) -> None:
-    print(f"  {result.label:<44}{result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:7.1f} ms"
-          f"  {result.rps / baseline.rps:5.2f}x health" + (f"  ({result.errors} errors)" if result.errors else ""),
-          flush=True)
+    print(
+        f"  {result.label:<44}{result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:7.1f} ms"
+        f"  {result.rps / baseline.rps:5.2f}x health" + (f"  ({result.errors} errors)" if result.errors else ""),
+        flush=True,
+    )
 
 
 def run(label: str, database: AbstractContextManager[str | None], args: argparse.Namespace) -> None:
     with database as url:
         data_dir = tempfile.mkdtemp(prefix="rm365-bench-att-")
-        env = base_env(url or "", RM365_PLUGINS=PLUGINS, RM365_ATTENDANCE_OPEN_CHECKIN_CHECK_MINUTES="0",
-                       RM365_DATA_DIR=data_dir)
+        env = base_env(
+            url or "", RM365_PLUGINS=PLUGINS, RM365_ATTENDANCE_OPEN_CHECKIN_CHECK_MINUTES="0", RM365_DATA_DIR=data_dir
+        )
         if url is None:
             env.pop("RM365_DATABASE_URL")
             url = f"sqlite:///{data_dir}/attendance.sqlite3"
@@ -145,19 +168,25 @@ def run(label: str, database: AbstractContextManager[str | None], args: argparse
         cli(env, "users", "create-admin", "bench", "--password-stdin", stdin=password + "\n")
         began = time.perf_counter()
         events, built = seed(url, args.people, args.days)
-        print(f"\n{label}: {args.people} people, {events:,} events seeded in {time.perf_counter() - began:.1f} s "
-              f"(day rows built from them in {built:.1f} s)", flush=True)
-        with serve(env, workers=2) as server, httpx.Client(base_url=server.url, timeout=120) as client:
+        print(
+            f"\n{label}: {args.people} people, {events:,} events seeded in {time.perf_counter() - began:.1f} s "
+            f"(day rows built from them in {built:.1f} s)",
+            flush=True,
+        )
+        with serve(env, workers=args.workers) as server, httpx.Client(base_url=server.url, timeout=120) as client:
             token = client.post("/api/v1/auth/login", json={"username": "bench", "password": password}).json()[
-                "access_token"]
+                "access_token"
+            ]
             client.headers["Authorization"] = f"Bearer {token}"
             api = "/api/v1/attendance"
             today = datetime.now(ZONE).date()
             year = {"from": str(today - timedelta(days=args.days)), "to": str(today)}
             month = {"from": str(today - timedelta(days=30)), "to": str(today)}
             health, health_median, _ = timed(lambda: client.get("/api/health"), runs=5)
-            print(f"  {'GET /api/health':<44}best {health * 1000:7.1f} ms  median {health_median * 1000:7.1f} ms",
-                  flush=True)
+            print(
+                f"  {'GET /api/health':<44}best {health * 1000:7.1f} ms  median {health_median * 1000:7.1f} ms",
+                flush=True,
+            )
             cases = [
                 ("GET /work-hours, a month (page 1 + totals)", f"{api}/work-hours", month),
                 ("GET /work-hours, the year (page 1 + totals)", f"{api}/work-hours", year),
@@ -168,17 +197,29 @@ def run(label: str, database: AbstractContextManager[str | None], args: argparse
             ]
             for name, path, params in cases:
                 best, median, response = timed(lambda p=path, q=params: client.get(p, params=q))
-                size = (response.json()["total"] if not path.endswith(".csv") else response.text.count("\n") - 1)
+                size = response.json()["total"] if not path.endswith(".csv") else response.text.count("\n") - 1
                 aim = "  (aim < 1 s)" if "year" in name and "work-hours" in name and "csv" not in name else ""
-                print(f"  {name:<44}best {best * 1000:7.1f} ms  median {median * 1000:7.1f} ms  "
-                      f"{best / health:7.0f}x health  {size:>7,} rows{aim}", flush=True)
+                print(
+                    f"  {name:<44}best {best * 1000:7.1f} ms  median {median * 1000:7.1f} ms  "
+                    f"{best / health:7.0f}x health  {size:>7,} rows{aim}",
+                    flush=True,
+                )
             base = datetime.now(UTC) - timedelta(hours=3)
-            baseline = wrk("GET /api/health", server.url, lua_get('"/api/health"'), seconds=args.seconds,
-                           connections=args.connections)
+            baseline = wrk(
+                "GET /api/health",
+                server.url,
+                lua_get('"/api/health"'),
+                seconds=args.seconds,
+                connections=args.connections,
+            )
             show(baseline, baseline)
-            clocking = wrk("POST /clock (in/out toggle, day rows kept)", server.url,
-                           lua_clock(api, token, args.people, base), seconds=args.seconds,
-                           connections=args.connections)
+            clocking = wrk(
+                "POST /clock (in/out toggle, day rows kept)",
+                server.url,
+                lua_clock(api, token, args.people, base),
+                seconds=args.seconds,
+                connections=args.connections,
+            )
             show(clocking, baseline)
 
 
@@ -188,6 +229,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (1 on a machine too busy for 2)")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ from .schemas import (
 )
 from .service import DATABASE, AttendanceService
 
+EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(tags=["attendance"])
 
 Clocker = Annotated[Principal, Depends(require_tab("attendance.manual", "attendance.kiosk"))]
@@ -223,7 +224,7 @@ def add_event(body: EventCreate, user: Corrector, service: Service, session: Db)
 
 
 @router.patch("/events/{event_id}", response_model=LogRow)
-def edit_event(event_id: int, body: EventPatch, user: Corrector, service: Service, session: Db) -> dict[str, Any]:
+def edit_event(event_id: EventId, body: EventPatch, user: Corrector, service: Service, session: Db) -> dict[str, Any]:
     event = service.edit_event(
         session, event_id, at=body.at, direction=body.direction, reason=body.reason, by=user.username
     )
@@ -233,7 +234,7 @@ def edit_event(event_id: int, body: EventPatch, user: Corrector, service: Servic
 
 @router.delete("/events/{event_id}", response_model=Deleted)
 def delete_event(
-    event_id: int,
+    event_id: EventId,
     user: Corrector,
     service: Service,
     session: Db,
@@ -321,7 +322,7 @@ def kiosk_recent(
     ]
 
 
-def _log_row(session: Session, service: AttendanceService, event_id: int) -> dict[str, Any]:
+def _log_row(session: Session, service: AttendanceService, event_id: EventId) -> dict[str, Any]:
     from .models import ClockEvent
 
     statement = reports.logs_query(service.people.table, reports.Filters(), service.settings).where(

@@ -31,11 +31,12 @@ LOG_COLUMNS = ["id", "employee_code", "name", "local_time", "direction", "source
 def _cell(value: Any, zone: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        # A cell starting with = + - @ would be a formula in a spreadsheet.
+        return "'" + value if value[:1] in ("=", "+", "-", "@") and not _number(value) else value
     if isinstance(value, datetime):
         return value.astimezone(zone).isoformat(" ", "minutes")[:16]
-    text = str(value)
-    # A cell starting with = + - @ would be a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
+    return str(value)
 
 
 def _number(text: str) -> bool:
@@ -52,7 +53,7 @@ def csv_lines(rows: Iterable[dict[str, Any]], columns: list[str], zone: Any) -> 
     writer.writerow(columns)
     for count, row in enumerate(rows):
         writer.writerow([_cell(row.get(c), zone) for c in columns])
-        if count % 500 == 0:
+        if count % 5000 == 0:  # each chunk is a hop to the server's thread pool
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from rm365_core import (
@@ -36,6 +36,7 @@ from .schemas import (
 )
 from .service import DATABASE, PeopleService, as_dict
 
+PersonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter(tags=["enrollment"])
 
 Manager = Annotated[Principal, Depends(require_tab("enrollment.management"))]
@@ -89,13 +90,13 @@ def create_employee(body: EmployeeCreate, user: Manager, service: Service, sessi
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeOut)
-def get_employee(employee_id: int, user: Reader, service: Service, session: ReadDb) -> dict[str, Any]:
+def get_employee(employee_id: PersonId, user: Reader, service: Service, session: ReadDb) -> dict[str, Any]:
     return as_dict(service.get(session, employee_id))
 
 
 @router.patch("/employees/{employee_id}", response_model=EmployeeOut)
 def update_employee(
-    employee_id: int, body: EmployeePatch, user: Manager, service: Service, session: Db
+    employee_id: PersonId, body: EmployeePatch, user: Manager, service: Service, session: Db
 ) -> dict[str, Any]:
     person = service.update(session, employee_id, body.model_dump(exclude_unset=True))
     session.commit()
@@ -104,7 +105,7 @@ def update_employee(
 
 @router.delete("/employees/{employee_id}", response_model=EmployeeOut | Purged)
 def delete_employee(
-    employee_id: int,
+    employee_id: PersonId,
     user: Manager,
     service: Service,
     session: Db,
@@ -129,7 +130,7 @@ def list_locations(user: Reader, service: Service, session: ReadDb) -> list[str]
 
 
 @router.put("/employees/{employee_id}/card", response_model=EmployeeOut)
-def put_card(employee_id: int, body: CardIn, user: Carder, service: Service, session: Db) -> dict[str, Any]:
+def put_card(employee_id: PersonId, body: CardIn, user: Carder, service: Service, session: Db) -> dict[str, Any]:
     """Give a card (UID normalised); 409 naming the holder when someone else has it."""
     person = service.set_card(session, employee_id, body.uid)
     session.commit()
@@ -137,21 +138,21 @@ def put_card(employee_id: int, body: CardIn, user: Carder, service: Service, ses
 
 
 @router.delete("/employees/{employee_id}/card", response_model=EmployeeOut)
-def delete_card(employee_id: int, user: Carder, service: Service, session: Db) -> dict[str, Any]:
+def delete_card(employee_id: PersonId, user: Carder, service: Service, session: Db) -> dict[str, Any]:
     person = service.clear_card(session, employee_id)
     session.commit()
     return as_dict(person)
 
 
 @router.post("/employees/{employee_id}/card/scan", response_model=EmployeeOut)
-def scan_card(employee_id: int, body: ScanIn, user: Carder, service: Service) -> dict[str, Any]:
+def scan_card(employee_id: PersonId, body: ScanIn, user: Carder, service: Service) -> dict[str, Any]:
     """Ask a station to read the next card and give it to this person."""
     return scanning.scan_card(service, employee_id, body.device_id)
 
 
 @router.put("/employees/{employee_id}/fingerprints/{finger}", response_model=EmployeeOut)
 def put_fingerprint(
-    employee_id: int, finger: str, body: FingerprintIn, user: Fingerer, service: Service, session: Db
+    employee_id: PersonId, finger: str, body: FingerprintIn, user: Fingerer, service: Service, session: Db
 ) -> dict[str, Any]:
     """Store a template (encrypted); the answer lists enrolled fingers, never a template."""
     person = service.set_fingerprint(
@@ -162,14 +163,18 @@ def put_fingerprint(
 
 
 @router.delete("/employees/{employee_id}/fingerprints/{finger}", response_model=EmployeeOut)
-def delete_fingerprint(employee_id: int, finger: str, user: Fingerer, service: Service, session: Db) -> dict[str, Any]:
+def delete_fingerprint(
+    employee_id: PersonId, finger: str, user: Fingerer, service: Service, session: Db
+) -> dict[str, Any]:
     person = service.delete_fingerprint(session, employee_id, finger)
     session.commit()
     return as_dict(person)
 
 
 @router.post("/employees/{employee_id}/fingerprints/{finger}/scan", response_model=EmployeeOut)
-def scan_fingerprint(employee_id: int, finger: str, body: ScanIn, user: Fingerer, service: Service) -> dict[str, Any]:
+def scan_fingerprint(
+    employee_id: PersonId, finger: str, body: ScanIn, user: Fingerer, service: Service
+) -> dict[str, Any]:
     """Enrol a finger at a station's sensor (several presses); stored encrypted."""
     return scanning.scan_fingerprint(service, employee_id, finger, body.device_id)
 
