@@ -46,7 +46,7 @@ def lua_scan(session_ids: list[int], token: str) -> str:
         "request = function()\n"
         "  counter = counter + 1\n"
         "  local sid = ids[counter % #ids + 1]\n"
-        '  local body = \'{"code":"\' .. skus[counter % #skus + 1] .. \'","client_id":"\' .. prefix .. counter .. \'"}\'\n'
+        '  local body = \'{"code":"\' .. skus[counter % #skus + 1] .. \'","client_id":"\' .. prefix .. counter .. \'"}\'\n'  # noqa: E501
         '  return wrk.format("POST", "/api/v1/magento/sessions/" .. sid .. "/scan", nil, body)\n'
         "end\n"
     )
