@@ -88,6 +88,21 @@ class DailySales(Base):
     lines: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MonthlySales(Base):
+    """The same per calendar month (``month`` is its first day): a six-month window reads a
+    few months here and only the days of its first, partial month from the daily table."""
+
+    __tablename__ = "salesdata_monthly"
+
+    region: Mapped[str] = mapped_column(Key(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    status: Mapped[str] = mapped_column(Key(40), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SkuInfo(Base):
     """The latest name and latest positive price of a SKU in a region (for labels), kept by
     the imports."""

@@ -127,6 +127,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("base", "quote", "as_of", name="uq_salesdata_rates_key"),
     )
     op.create_table(
+        "salesdata_monthly",
+        sa.Column("region", _key(16), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("sku", _key(64), nullable=False),
+        sa.Column("status", _key(40), nullable=False),
+        sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("region", "month", "sku", "status", name=op.f("pk_salesdata_monthly")),
+    )
+    op.create_table(
         "salesdata_skus",
         sa.Column("region", _key(16), nullable=False),
         sa.Column("sku", _key(64), nullable=False),
@@ -170,6 +181,7 @@ def downgrade() -> None:
     op.drop_table("salesdata_import_errors")
     op.drop_table("salesdata_thresholds")
     op.drop_table("salesdata_skus")
+    op.drop_table("salesdata_monthly")
     op.drop_table("salesdata_rates")
     op.drop_table("salesdata_lines")
     op.drop_table("salesdata_imports")
