@@ -177,16 +177,17 @@ def condensed(env: dict[str, str], engine: object, query_lines: int) -> None:
         )
         conn.execute(
             text("""
-            INSERT INTO salesdata_daily (region, day, sku, status, qty, revenue_minor, lines)
-            SELECT region, day, sku, status, sum(qty), sum(qty * price_minor), count(*)
-            FROM salesdata_lines WHERE region = 'fr' GROUP BY region, day, sku, status
+            INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+            SELECT region, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
+            FROM salesdata_lines WHERE region = 'fr' GROUP BY region, day, sku, status, customer_group
         """)
         )
         conn.execute(
             text("""
-            INSERT INTO salesdata_monthly (region, month, sku, status, qty, revenue_minor, lines)
-            SELECT region, date_trunc('month', day)::date, sku, status, sum(qty), sum(qty * price_minor), count(*)
-            FROM salesdata_lines WHERE region = 'fr' GROUP BY region, 2, sku, status
+            INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+            SELECT region, date_trunc('month', day)::date, sku, status, customer_group, sum(qty),
+                sum(qty * price_minor), count(*)
+            FROM salesdata_lines WHERE region = 'fr' GROUP BY region, 2, sku, status, customer_group
         """)
         )
         conn.execute(

@@ -88,11 +88,14 @@ def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = Non
     excluded_statuses = region.excluded_statuses or ["\x00"]
     totals: dict[str, int] = {}
     with ctx.session(readonly=True) as session:
+        emails, groups = _exclusions(session, region_id)
+        excluded_groups = groups or ["\x00"]
         months_from = next_month_start(start) if end is None else None
         daily = select(DailySales.sku, func.sum(DailySales.qty)).where(
             DailySales.region == region_id,
             DailySales.day >= start,
             DailySales.status.not_in(excluded_statuses),
+            DailySales.customer_group.not_in(excluded_groups),
         )
         if end is not None:
             daily = daily.where(DailySales.day <= end)
@@ -102,32 +105,42 @@ def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = Non
                 MonthlySales.region == region_id,
                 MonthlySales.month >= months_from,
                 MonthlySales.status.not_in(excluded_statuses),
+                MonthlySales.customer_group.not_in(excluded_groups),
             )
             for sku, qty in session.execute(monthly.group_by(MonthlySales.sku)):
                 totals[sku] = int(qty)
         if months_from is None or months_from > start:
             for sku, qty in session.execute(daily.group_by(DailySales.sku)):
                 totals[sku] = totals.get(sku, 0) + int(qty)
-        removed = _removed_lines(session, region_id, start, end, excluded_statuses)
+        removed = _removed_lines(session, region_id, start, end, excluded_statuses, emails, excluded_groups)
         for sku, qty in removed:
             totals[sku] = totals.get(sku, 0) - int(qty)
     return totals
 
 
-def _removed_lines(
-    session: Any, region_id: str, start: date, end: date | None, excluded_statuses: list[str]
-) -> list[tuple[str, int]]:
-    """Units per SKU of the lines the region's filters leave out (each line once)."""
+def _exclusions(session: Any, region_id: str) -> tuple[list[str], list[str]]:
     emails: list[str] = []
     groups: list[str] = []
     for kind, value in session.execute(select(Exclusion.kind, Exclusion.value).where(Exclusion.region == region_id)):
         (emails if kind == "email" else groups).append(value)
+    return emails, groups
+
+
+def _removed_lines(
+    session: Any,
+    region_id: str,
+    start: date,
+    end: date | None,
+    excluded_statuses: list[str],
+    emails: list[str],
+    excluded_groups: list[str],
+) -> list[tuple[str, int]]:
+    """Units per SKU of the lines an excluded customer or a threshold leaves out (each line
+    once; lines of excluded groups are already out of the summaries read)."""
     threshold = session.get(Threshold, region_id)
     conditions: list[Any] = []
     if emails:
         conditions.append(SaleLine.customer_email.in_(emails))
-    if groups:
-        conditions.append(SaleLine.customer_group.in_(groups))
     if threshold is not None and threshold.max_line_qty is not None:
         conditions.append(SaleLine.qty > threshold.max_line_qty)
     if threshold is not None and threshold.max_order_total_minor is not None:
@@ -139,6 +152,7 @@ def _removed_lines(
         or_(*conditions),
         SaleLine.day >= start,
         SaleLine.status.not_in(excluded_statuses),
+        SaleLine.customer_group.not_in(excluded_groups),
     )
     if end is not None:
         query = query.where(SaleLine.day <= end)
