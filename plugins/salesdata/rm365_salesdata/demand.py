@@ -85,11 +85,11 @@ def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = Non
     Whole months come from the monthly summary, the days before the first whole month from
     the daily one (with ``end``, all from the daily one)."""
     region = ctx.region(region_id)
-    excluded_statuses = region.excluded_statuses or ["\x00"]
+    excluded_statuses = list(region.excluded_statuses)
     totals: dict[str, int] = {}
     with ctx.session(readonly=True) as session:
         emails, groups = _exclusions(session, region_id)
-        excluded_groups = groups or ["\x00"]
+        excluded_groups = groups
         months_from = next_month_start(start) if end is None else None
         daily = select(DailySales.sku, func.sum(DailySales.qty)).where(
             DailySales.region == region_id,
