@@ -38,11 +38,10 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("sku", _key(64), nullable=False),
         sa.Column("status", _key(40), nullable=False),
-        sa.Column("customer_group", _key(64), nullable=False),
         sa.Column("qty", sa.BigInteger(), nullable=False),
         sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
         sa.Column("lines", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("region", "day", "sku", "status", "customer_group", name=op.f("pk_salesdata_daily")),
+        sa.PrimaryKeyConstraint("region", "day", "sku", "status", name=op.f("pk_salesdata_daily")),
     )
     op.create_table(
         "salesdata_exclusions",
@@ -112,6 +111,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_salesdata_lines_region_day", "salesdata_lines", ["region", "day"], unique=False)
     op.create_index("ix_salesdata_lines_region_email", "salesdata_lines", ["region", "customer_email"], unique=False)
+    op.create_index("ix_salesdata_lines_region_group", "salesdata_lines", ["region", "customer_group"], unique=False)
     op.create_index("ix_salesdata_lines_region_qty", "salesdata_lines", ["region", "qty"], unique=False)
     op.create_index("ix_salesdata_lines_region_total", "salesdata_lines", ["region", "grand_total_minor"], unique=False)
     op.create_table(
@@ -125,20 +125,6 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_salesdata_rates")),
         sa.UniqueConstraint("base", "quote", "as_of", name="uq_salesdata_rates_key"),
-    )
-    op.create_table(
-        "salesdata_monthly",
-        sa.Column("region", _key(16), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("sku", _key(64), nullable=False),
-        sa.Column("status", _key(40), nullable=False),
-        sa.Column("customer_group", _key(64), nullable=False),
-        sa.Column("qty", sa.BigInteger(), nullable=False),
-        sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
-        sa.Column("lines", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "region", "month", "sku", "status", "customer_group", name=op.f("pk_salesdata_monthly")
-        ),
     )
     op.create_table(
         "salesdata_skus",
@@ -184,7 +170,6 @@ def downgrade() -> None:
     op.drop_table("salesdata_import_errors")
     op.drop_table("salesdata_thresholds")
     op.drop_table("salesdata_skus")
-    op.drop_table("salesdata_monthly")
     op.drop_table("salesdata_rates")
     op.drop_table("salesdata_lines")
     op.drop_table("salesdata_imports")
