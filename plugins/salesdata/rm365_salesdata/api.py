@@ -20,12 +20,13 @@ from rm365_core import (
     body_limit,
     get_kernel,
     page_params,
+    paginate,
     require_tab,
 )
 
 from . import demand, filters, views
 from .context import Context, username_of
-from .importer import import_file, start_run
+from .importer import import_file, mark_failed, set_job, start_run
 from .schemas import (
     AliasIn,
     AliasOut,
@@ -124,15 +125,27 @@ def build_router(settings: SalesdataSettings) -> APIRouter:
             with path.open("wb") as target:
                 await run_in_threadpool(shutil.copyfileobj, upload.file, target, 1024 * 1024)
             import_id = await run_in_threadpool(start_run, ctx, region, filename, username, dry_run)
-            run = ctx.kernel.jobs.start(
-                "salesdata.import",
-                import_id=import_id,
-                region=region,
-                path=str(path),
-                filename=filename,
-                username=username,
-                dry_run=dry_run,
-            )
+            try:
+                run = ctx.kernel.jobs.start(
+                    "salesdata.import",
+                    import_id=import_id,
+                    region=region,
+                    path=str(path),
+                    filename=filename,
+                    username=username,
+                    dry_run=dry_run,
+                )
+            except DomainError as exc:
+                path.unlink(missing_ok=True)
+                await run_in_threadpool(mark_failed, ctx, import_id, exc.message)
+                # The queue being down is a state of the site, not a server fault: say what to do.
+                raise DomainError(
+                    409,
+                    f"background imports are unavailable ({exc.message}); upload with background=false "
+                    "or use 'rm365 salesdata import'",
+                    field="background",
+                ) from None
+            await run_in_threadpool(set_job, ctx, import_id, run.id)
             response.status_code = 202
             return {"import_id": import_id, "region": region, "dry_run": dry_run, "job": run.as_dict()}
         return await run_in_threadpool(
@@ -199,8 +212,6 @@ def build_router(settings: SalesdataSettings) -> APIRouter:
     def filter_log(ctx: Ctx, user: Filters, params: Annotated[PageParams, Depends(page_params)]) -> Page[Any]:
         """Every change to a filter or rate: who, when, what."""
         with ctx.session(readonly=True) as session:
-            from rm365_core import paginate
-
             return paginate(
                 session,
                 filters.change_log(ctx),

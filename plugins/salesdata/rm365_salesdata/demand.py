@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 
 from .context import Context
-from .models import Alias, DailySales, Exclusion, SaleLine, SkuInfo, Threshold
+from .models import Alias, DailySales, Exclusion, MonthlySales, SaleLine, SkuInfo, Threshold
 
 
 def variant_pattern(suffixes: list[str]) -> re.Pattern[str] | None:
@@ -73,39 +73,74 @@ class Folder:
         return base
 
 
+def next_month_start(day: date) -> date:
+    """``day`` when it is the first of a month, else the first of the next month."""
+    if day.day == 1:
+        return day
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = None) -> dict[str, int]:
-    """Units per sold SKU (not folded) over ``start``..``end`` with every filter applied."""
+    """Units per sold SKU (not folded) over ``start``..``end`` with every filter applied.
+    Whole months come from the monthly summary, the days before the first whole month from
+    the daily one (with ``end``, all from the daily one)."""
     region = ctx.region(region_id)
-    excluded_statuses = region.excluded_statuses or ["\x00"]
+    excluded_statuses = list(region.excluded_statuses)
+    totals: dict[str, int] = {}
     with ctx.session(readonly=True) as session:
+        emails, groups = _exclusions(session, region_id)
+        excluded_groups = groups
+        months_from = next_month_start(start) if end is None else None
         daily = select(DailySales.sku, func.sum(DailySales.qty)).where(
             DailySales.region == region_id,
             DailySales.day >= start,
             DailySales.status.not_in(excluded_statuses),
+            DailySales.customer_group.not_in(excluded_groups),
         )
         if end is not None:
             daily = daily.where(DailySales.day <= end)
-        totals: dict[str, int] = {sku: int(qty) for sku, qty in session.execute(daily.group_by(DailySales.sku))}
-        removed = _removed_lines(session, region_id, start, end, excluded_statuses)
+        if months_from is not None:
+            daily = daily.where(DailySales.day < months_from)
+            monthly = select(MonthlySales.sku, func.sum(MonthlySales.qty)).where(
+                MonthlySales.region == region_id,
+                MonthlySales.month >= months_from,
+                MonthlySales.status.not_in(excluded_statuses),
+                MonthlySales.customer_group.not_in(excluded_groups),
+            )
+            for sku, qty in session.execute(monthly.group_by(MonthlySales.sku)):
+                totals[sku] = int(qty)
+        if months_from is None or months_from > start:
+            for sku, qty in session.execute(daily.group_by(DailySales.sku)):
+                totals[sku] = totals.get(sku, 0) + int(qty)
+        removed = _removed_lines(session, region_id, start, end, excluded_statuses, emails, excluded_groups)
         for sku, qty in removed:
             totals[sku] = totals.get(sku, 0) - int(qty)
     return totals
 
 
-def _removed_lines(
-    session: Any, region_id: str, start: date, end: date | None, excluded_statuses: list[str]
-) -> list[tuple[str, int]]:
-    """Units per SKU of the lines the region's filters leave out (each line once)."""
+def _exclusions(session: Any, region_id: str) -> tuple[list[str], list[str]]:
     emails: list[str] = []
     groups: list[str] = []
     for kind, value in session.execute(select(Exclusion.kind, Exclusion.value).where(Exclusion.region == region_id)):
         (emails if kind == "email" else groups).append(value)
+    return emails, groups
+
+
+def _removed_lines(
+    session: Any,
+    region_id: str,
+    start: date,
+    end: date | None,
+    excluded_statuses: list[str],
+    emails: list[str],
+    excluded_groups: list[str],
+) -> list[tuple[str, int]]:
+    """Units per SKU of the lines an excluded customer or a threshold leaves out (each line
+    once; lines of excluded groups are already out of the summaries read)."""
     threshold = session.get(Threshold, region_id)
     conditions: list[Any] = []
     if emails:
         conditions.append(SaleLine.customer_email.in_(emails))
-    if groups:
-        conditions.append(SaleLine.customer_group.in_(groups))
     if threshold is not None and threshold.max_line_qty is not None:
         conditions.append(SaleLine.qty > threshold.max_line_qty)
     if threshold is not None and threshold.max_order_total_minor is not None:
@@ -117,6 +152,7 @@ def _removed_lines(
         or_(*conditions),
         SaleLine.day >= start,
         SaleLine.status.not_in(excluded_statuses),
+        SaleLine.customer_group.not_in(excluded_groups),
     )
     if end is not None:
         query = query.where(SaleLine.day <= end)
@@ -142,15 +178,16 @@ def condensed(ctx: Context, region_id: str, start: date, end: date | None = None
 
 def sku_names(ctx: Context, region_id: str, skus: list[str]) -> dict[str, str]:
     """``{lower-cased sku: latest name}`` for the given SKUs in a region."""
+    wanted = {s.lower() for s in skus}
     names: dict[str, str] = {}
-    wanted = list({s.lower() for s in skus})
+    if not wanted:
+        return names
     with ctx.session(readonly=True) as session:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            for sku, name in session.execute(
-                select(SkuInfo.sku, SkuInfo.name).where(SkuInfo.region == region_id, func.lower(SkuInfo.sku).in_(chunk))
-            ):
-                names[sku.lower()] = name
+        # One read of the region's SKUs (thousands of short rows) beats IN lists of them.
+        for sku, name in session.execute(select(SkuInfo.sku, SkuInfo.name).where(SkuInfo.region == region_id)):
+            key = sku.lower()
+            if key in wanted:
+                names[key] = name
     return names
 
 

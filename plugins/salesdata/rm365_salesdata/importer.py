@@ -51,18 +51,36 @@ WITH ins AS (
     INSERT INTO salesdata_lines (region, import_id, {LINE_COLUMNS})
     SELECT %(region)s, %(import_id)s, {LINE_COLUMNS} FROM salesdata_staging
     ON CONFLICT (region, order_number, sku, line_no) DO NOTHING
-    RETURNING day, sku, status, qty, price_minor
+    RETURNING day, sku, status, customer_group, qty, price_minor
 ), summary AS (
-    INSERT INTO salesdata_daily (region, day, sku, status, qty, revenue_minor, lines)
-    SELECT %(region)s, day, sku, status, sum(qty), sum(qty * price_minor), count(*)
-    FROM ins GROUP BY day, sku, status
-    ON CONFLICT (region, day, sku, status) DO UPDATE SET
+    INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
+    FROM ins GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
         qty = salesdata_daily.qty + EXCLUDED.qty,
         revenue_minor = salesdata_daily.revenue_minor + EXCLUDED.revenue_minor,
         lines = salesdata_daily.lines + EXCLUDED.lines
+), monthly AS (
+    INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT %(region)s, date_trunc('month', day)::date, sku, status, customer_group, sum(qty),
+        sum(qty * price_minor), count(*)
+    FROM ins GROUP BY 2, sku, status, customer_group
+    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
+        qty = salesdata_monthly.qty + EXCLUDED.qty,
+        revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
+        lines = salesdata_monthly.lines + EXCLUDED.lines
 )
 SELECT count(*) FROM ins
 """  # noqa: S608 - constant column names, values bound
+
+_SQLITE_MONTHLY = """
+INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+SELECT ?, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
+FROM temp.salesdata_staging WHERE 1 GROUP BY 2, sku, status, customer_group
+ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
+    qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
+    lines = lines + excluded.lines
+"""
 
 # The latest name of each SKU, and its latest positive price, for the labels' price lookup.
 _PG_SKUS = """
@@ -92,10 +110,10 @@ DELETE FROM temp.salesdata_staging WHERE EXISTS (
     AND l.sku = salesdata_staging.sku AND l.line_no = salesdata_staging.line_no)
 """
 _SQLITE_SUMMARY = """
-INSERT INTO salesdata_daily (region, day, sku, status, qty, revenue_minor, lines)
-SELECT ?, day, sku, status, sum(qty), sum(qty * price_minor), count(*)
-FROM temp.salesdata_staging WHERE 1 GROUP BY day, sku, status
-ON CONFLICT (region, day, sku, status) DO UPDATE SET
+INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+SELECT ?, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
+FROM temp.salesdata_staging WHERE 1 GROUP BY day, sku, status, customer_group
+ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
     qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
     lines = lines + excluded.lines
 """
@@ -135,6 +153,20 @@ def start_run(ctx: Context, region_id: str, filename: str, username: str, dry_ru
         session.add(run)
         session.flush()
         return run.id
+
+
+def set_job(ctx: Context, import_id: int, job_id: str) -> None:
+    with ctx.session() as session:
+        session.execute(update(ImportRun).where(ImportRun.id == import_id).values(job_id=job_id))
+
+
+def mark_failed(ctx: Context, import_id: int, message: str) -> None:
+    with ctx.session() as session:
+        session.execute(
+            update(ImportRun)
+            .where(ImportRun.id == import_id)
+            .values(status="failed", message=message[:2000], finished_at=utcnow())
+        )
 
 
 def import_file(
@@ -332,6 +364,7 @@ class _SqliteLoader:
         )
         cursor.execute(_SQLITE_DROP_KNOWN, (region,))
         cursor.execute(_SQLITE_SUMMARY, (region,))
+        cursor.execute(_SQLITE_MONTHLY, (region,))
         cursor.execute(_SQLITE_SKU_NAMES, (region,))
         cursor.execute(_SQLITE_SKU_PRICES, (region,))
         cursor.execute(_SQLITE_INSERT, (region, import_id))

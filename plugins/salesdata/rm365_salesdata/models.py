@@ -65,16 +65,16 @@ class SaleLine(Base):
     __table_args__ = (
         UniqueConstraint("region", "order_number", "sku", "line_no", name="uq_salesdata_lines_key"),
         Index("ix_salesdata_lines_region_day", "region", "day"),
-        # The demand filters find the few lines they remove through these.
+        # The demand filters find the few lines they remove through these (customer groups are
+        # in the summaries, so they need no index here).
         Index("ix_salesdata_lines_region_email", "region", "customer_email"),
-        Index("ix_salesdata_lines_region_group", "region", "customer_group"),
         Index("ix_salesdata_lines_region_qty", "region", "qty"),
         Index("ix_salesdata_lines_region_total", "region", "grand_total_minor"),
     )
 
 
 class DailySales(Base):
-    """Quantity and revenue per (region, day, SKU, status), kept up to date by every import in
+    """Quantity and revenue per (region, day, SKU, status, customer group), kept up to date by every import in
     the same transaction, so demand and charts never scan the lines."""
 
     __tablename__ = "salesdata_daily"
@@ -83,6 +83,25 @@ class DailySales(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
     status: Mapped[str] = mapped_column(Key(40), primary_key=True)
+    #: Customer groups are few; keeping them here lets a group exclusion read only summaries.
+    customer_group: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonthlySales(Base):
+    """The same per calendar month (``month`` is its first day): a six-month window reads a
+    few months here and only the days of its first, partial month from the daily table."""
+
+    __tablename__ = "salesdata_monthly"
+
+    region: Mapped[str] = mapped_column(Key(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    status: Mapped[str] = mapped_column(Key(40), primary_key=True)
+    #: Customer groups are few; keeping them here lets a group exclusion read only summaries.
+    customer_group: Mapped[str] = mapped_column(Key(64), primary_key=True)
     qty: Mapped[int] = mapped_column(BigInteger, default=0)
     revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     lines: Mapped[int] = mapped_column(Integer, default=0)

@@ -133,7 +133,7 @@ def charts(ctx: Context, region_id: str, start: date, end: date | None, top: int
     """Weekly quantity and revenue (weeks start on Monday) and the top SKUs by quantity, from
     the lines whose status counts; one region, so one currency."""
     region = ctx.region(region_id)
-    excluded = region.excluded_statuses or ["\x00"]
+    excluded = list(region.excluded_statuses)
     base = [DailySales.region == region_id, DailySales.day >= start, DailySales.status.not_in(excluded)]
     if end is not None:
         base.append(DailySales.day <= end)

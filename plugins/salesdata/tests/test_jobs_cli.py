@@ -21,6 +21,7 @@ def test_a_background_upload_runs_as_a_job_and_lands_in_the_history(sales, expor
             break
         time.sleep(0.2)
     assert (run["status"], run["rows_imported"], run["rows_failed"]) == ("done", 300, 1), run
+    assert run["job_id"] == queued["job"]["id"]
     job = sales.client.get(f"/api/v1/jobs/{queued['job']['id']}").json()
     assert job["state"] == "done" and job["done"] == job["total"]
 
