@@ -17,7 +17,7 @@ from ._realtime_intents import RealtimeError
 from ._realtime_rooms import Intent, RoomPolicy
 from ._settings import PluginSettings, SettingsError, plugin_settings_config
 from ._tabs import Tab
-from ._text import check_text
+from ._text import check_text, control_character
 from ._types import UTCDateTime, utcnow
 from ._version import CORE_API_VERSION
 from .hookspecs import hookimpl, hookspec
@@ -49,6 +49,7 @@ __all__ = [
     "Tables",
     "body_limit",
     "check_text",
+    "control_character",
     "database_metadata",
     "db_session",
     "emit_on_commit",

@@ -7,10 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Any
 
 from sqlalchemy import insert, select, update
@@ -21,6 +19,8 @@ from rm365_core import DomainError, utcnow
 from .context import Context, announce
 from .models import ImportError_, ImportRun, Rate
 from .parse import Line, ParseResult, parse_export
+from .pgcopy import CannotCopy, copy_import
+from .settings import Region
 
 #: ``progress(done, total, message)``, as a kernel job's ``Progress`` takes it.
 ProgressFn = Callable[..., Any]
@@ -32,7 +32,7 @@ LINE_COLUMNS = (
 
 _PG_STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS salesdata_staging (
-    order_number varchar(64) NOT NULL, sku varchar(64) NOT NULL, line_no integer NOT NULL,
+    ord bigint, order_number varchar(64) NOT NULL, sku varchar(64) NOT NULL, line_no integer NOT NULL,
     name varchar(255) NOT NULL, created_at timestamptz NOT NULL, day date NOT NULL,
     qty integer NOT NULL, price_minor bigint NOT NULL, status varchar(40) NOT NULL,
     currency varchar(3) NOT NULL, grand_total_minor bigint NOT NULL,
@@ -198,15 +198,17 @@ def import_file(
         with engine.connect() as conn:
             transaction = conn.begin()
             try:
-                batches = parse_export(binary, region, rates, settings.batch_rows, result)
 
                 def report() -> None:
                     if progress is not None:
                         progress(_position(binary, size), size, f"{result.rows_total} rows read")
 
                 if conn.dialect.name == "postgresql":
-                    imported = _pipelined(_PgLoader(conn), batches, region_id, import_id, report)
+                    imported = _postgres(
+                        conn, binary, region_id, region, rates, result, report, settings.batch_rows, import_id
+                    )
                 else:
+                    batches = parse_export(binary, region, rates, settings.batch_rows, result)
                     loader = _SqliteLoader(conn)
                     for batch in batches:
                         imported += loader.load(batch, region_id, import_id)
@@ -285,41 +287,34 @@ def _finish(
             )
 
 
-def _pipelined(
-    loader: _PgLoader, batches: Iterator[list[Line]], region: str, import_id: int, report: Callable[[], None]
+def _postgres(
+    conn: Connection,
+    binary: IO[bytes],
+    region_id: str,
+    region: Region,
+    rates: dict[tuple[str, str], float],
+    result: ParseResult,
+    report: Callable[[], None],
+    batch_rows: int,
+    import_id: int,
 ) -> int:
-    """Parse the next batch while the database loads this one: psycopg2 lets go of the GIL
-    while a statement runs, so parsing (Python) and loading (PostgreSQL) overlap. Only the
-    loader thread uses the connection; its error is raised here, and the transaction (still
-    open in the caller) is rolled back."""
-    handoff: queue.Queue[list[Line] | None] = queue.Queue(maxsize=2)
-    state: dict[str, Any] = {"imported": 0, "error": None}
-
-    def load_all() -> None:
-        try:
-            while (batch := handoff.get()) is not None:
-                state["imported"] += loader.load(batch, region, import_id)
-        except BaseException as exc:  # noqa: BLE001 - handed to the parsing thread
-            state["error"] = exc
-            while handoff.get() is not None:  # keep taking so the parser never blocks
-                pass
-        finally:
-            loader.finish()
-
-    worker = threading.Thread(target=load_all, name="salesdata-load", daemon=True)
-    worker.start()
+    """PostgreSQL reads the file itself (see :mod:`.pgcopy`); a file ``COPY`` cannot read is
+    read by Python from the start again. Then one merge of every valid line."""
+    loader = _PgLoader(conn)
+    start = binary.tell() if binary.seekable() else None
     try:
-        for batch in batches:
-            if state["error"] is not None:
-                break
-            handoff.put(batch)
+        if start is None:
+            raise CannotCopy("the upload cannot be read twice")
+        copy_import(loader.raw, binary, region, rates, result, report, loader.add, batch_rows)
+    except CannotCopy:
+        if start is not None:
+            binary.seek(start)
+        result.rows_total, result.rows_failed = 0, 0
+        result.errors.clear()
+        for batch in parse_export(binary, region, rates, batch_rows, result):
+            loader.add(batch)
             report()
-    finally:
-        handoff.put(None)
-        worker.join()
-    if state["error"] is not None:
-        raise state["error"]
-    return int(state["imported"])
+    return loader.merge(region_id, import_id)
 
 
 class _PgLoader:
@@ -327,23 +322,25 @@ class _PgLoader:
         self.raw = conn.connection.driver_connection
         self.cursor = self.raw.cursor()  # type: ignore[union-attr]
         self.cursor.execute(_PG_STAGING)
+        self.cursor.execute("TRUNCATE salesdata_staging")
 
-    def load(self, batch: list[Line], region: str, import_id: int) -> int:
+    def add(self, batch: list[Line]) -> None:
+        """Lines checked by Python into the staging table."""
         buffer = io.StringIO()
         write = csv.writer(buffer, lineterminator="\n").writerow
         for line in batch:
             write((*line[:4], f"{line[4]}+00", *line[5:]))
         buffer.seek(0)
-        self.cursor.execute("TRUNCATE salesdata_staging")
         self.cursor.copy_expert(_PG_COPY, buffer)
+
+    def merge(self, region: str, import_id: int) -> int:
+        """Every staged line not already there into the lines and the summaries, in one statement."""
         self.cursor.execute(_PG_MERGE, {"region": region, "import_id": import_id})
         inserted = int(self.cursor.fetchone()[0])
         if inserted:
             self.cursor.execute(_PG_SKUS, {"region": region})
-        return inserted
-
-    def finish(self) -> None:
         self.cursor.close()
+        return inserted
 
 
 class _SqliteLoader:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from rm365_core import DomainError
+from rm365_core import DomainError, control_character
 
 from .settings import Region
 
@@ -31,9 +31,14 @@ COLUMNS = {
     "customer_name": "Customer Full Name",
     "group": "Customer Group Code",
 }
+#: The fields kept as text, which must hold no control character.
+TEXT_FIELDS = ("order_number", "sku", "name", "created_at", "status", "currency", "email", "customer_name", "group")
 REQUIRED = ("order_number", "created_at", "sku", "name", "qty", "price", "status", "currency", "grand_total")
 #: Errors kept per import; the counts stay exact beyond it.
 MAX_ERRORS = 100_000
+#: The largest quantity of a line, and the largest price or total in minor units, that are stored.
+MAX_QTY = 2_147_483_647
+MAX_MINOR = 10**17
 
 #: A parsed line: order number, SKU, line position, name, created (UTC, naive), local day, qty,
 #: price (minor units), status, currency as exported, grand total (minor), email, customer, group.
@@ -101,8 +106,18 @@ class DateReader:
         hour = (y, mo, d, local.hour)
         offset = self._offsets.get(hour)
         if offset is None:
-            offset = self._offsets[hour] = local.replace(tzinfo=self.zone).utcoffset() or timedelta(0)
+            offset = self._offsets[hour] = local_offset(local, self.zone)
         return local - offset, local.date()
+
+
+def local_offset(local: datetime, zone: ZoneInfo) -> timedelta:
+    """The UTC offset of a wall-clock time: in the hour that happens twice when clocks go back,
+    the offset after the change; in the hour skipped when they go forward, the one before it.
+    Both are the smaller of the two offsets, which is also what PostgreSQL's ``AT TIME ZONE``
+    answers, so an import reads a time the same on either database."""
+    first = local.replace(tzinfo=zone).utcoffset() or timedelta(0)
+    second = local.replace(tzinfo=zone, fold=1).utcoffset() or timedelta(0)
+    return min(first, second)
 
 
 def to_minor(value: str) -> int:
@@ -143,7 +158,10 @@ class ParseResult:
     def error(self, row: int, column: str, value: str, message: str) -> None:
         self.rows_failed += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"row": row, "column": column, "value": value[:200], "message": message})
+            value = value[:200]
+            if control_character(value):  # shown, not stored: U+FFFD in its place
+                value = "".join("\ufffd" if control_character(ch) else ch for ch in value)
+            self.errors.append({"row": row, "column": column, "value": value, "message": message})
 
 
 def open_text(binary: IO[bytes]) -> Iterator[str]:
@@ -187,6 +205,139 @@ def map_columns(header: list[str]) -> dict[str, int]:
     return positions
 
 
+class RowReader:
+    """Checks one record of the export (a list of cells) and makes it a :data:`Line`, or
+    records why not in ``result``. The rules every import path shares."""
+
+    def __init__(
+        self, region: Region, rates: dict[tuple[str, str], float], cols: dict[str, int], result: ParseResult
+    ) -> None:
+        self.read_date = DateReader(region)
+        self.currency = region.currency
+        self.rates = rates
+        self.result = result
+        self.cols = cols
+        self.width = max(cols.values()) + 1
+        self.converters: dict[str, Callable[[int], int] | None] = {}
+        #: The cells of text that are kept, by field, as the export names them.
+        self.text_cells = [
+            (cols[key], COLUMNS[key])
+            for key in (
+                "order_number",
+                "sku",
+                "name",
+                "created_at",
+                "status",
+                "currency",
+                "email",
+                "customer_name",
+                "group",
+            )
+            if key in cols
+        ]
+
+    def order(self, record: list[str], row: int) -> str | None:
+        """The record's order number, or None (and an error) when it has none."""
+        value = record[self.cols["order_number"]] if len(record) > self.cols["order_number"] else ""
+        order = value.strip()
+        if not order:
+            self.result.error(row, COLUMNS["order_number"], value, "the order number is empty")
+            return None
+        return order
+
+    def __call__(self, record: list[str], row: int, order: str, line_no: int) -> Line | None:  # noqa: C901, PLR0911, PLR0912
+        error = self.result.error
+        cols = self.cols
+        if len(record) < self.width:
+            record = record + [""] * (self.width - len(record))
+        if control_character("".join(record[i] for i, _ in self.text_cells)):
+            for index, title in self.text_cells:
+                bad = control_character(record[index])
+                if bad:
+                    error(row, title, record[index], f"contains a control character ({bad})")
+                    return None
+        if len(order) > 64:
+            error(row, COLUMNS["order_number"], order, "the order number is longer than 64 characters")
+            return None
+        sku = record[cols["sku"]].strip()
+        if not sku or len(sku) > 64:
+            error(row, COLUMNS["sku"], sku, "the SKU is empty" if not sku else "the SKU is longer than 64 characters")
+            return None
+        raw = record[cols["created_at"]].strip()
+        try:
+            created, day = self.read_date(raw)
+        except ValueError as exc:
+            error(row, COLUMNS["created_at"], raw, str(exc))
+            return None
+        raw = record[cols["qty"]]
+        try:
+            qty_minor = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["qty"], raw, "the quantity is not a number")
+            return None
+        if qty_minor % 100 or qty_minor < 0:
+            error(row, COLUMNS["qty"], raw, "the quantity must be a whole number, 0 or more")
+            return None
+        if qty_minor > MAX_QTY * 100:
+            error(row, COLUMNS["qty"], raw, f"the quantity is more than {MAX_QTY:,}")
+            return None
+        raw = record[cols["price"]]
+        try:
+            price = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["price"], raw, "the price is not a number")
+            return None
+        if price < 0 or price > MAX_MINOR:
+            error(row, COLUMNS["price"], raw, "the price is negative" if price < 0 else "the price is too large")
+            return None
+        raw = record[cols["grand_total"]]
+        try:
+            total = to_minor(raw)
+        except ValueError:
+            error(row, COLUMNS["grand_total"], raw, "the grand total is not a number")
+            return None
+        if total < 0 or total > MAX_MINOR:
+            message = "the grand total is negative" if total < 0 else "the grand total is too large"
+            error(row, COLUMNS["grand_total"], raw, message)
+            return None
+        status = record[cols["status"]].strip().lower()
+        if not status or len(status) > 40:
+            error(row, COLUMNS["status"], status, "the status is empty" if not status else "the status is too long")
+            return None
+        currency = record[cols["currency"]].strip().upper()
+        if currency != self.currency:
+            if currency not in self.converters:
+                self.converters[currency] = _converter(currency, self.currency, self.rates)
+            convert = self.converters[currency]
+            if convert is None:
+                error(
+                    row,
+                    COLUMNS["currency"],
+                    currency,
+                    f"the region's currency is {self.currency} and no {currency or '(empty)'} to "
+                    f"{self.currency} rate is stored",
+                )
+                return None
+            price, total = convert(price), convert(total)
+        i_email, i_cust, i_group = cols.get("email"), cols.get("customer_name"), cols.get("group")
+        return (
+            order,
+            sku,
+            line_no,
+            record[cols["name"]].strip()[:255],
+            created,
+            day,
+            qty_minor // 100,
+            price,
+            status,
+            currency,
+            total,
+            record[i_email].strip().lower()[:255] if i_email is not None else "",
+            record[i_cust].strip()[:255] if i_cust is not None else "",
+            record[i_group].strip()[:64] if i_group is not None else "",
+        )
+
+
 def parse_export(
     binary: IO[bytes],
     region: Region,
@@ -197,122 +348,28 @@ def parse_export(
     """Yield batches of valid lines; record every bad row in ``result``."""
     lines = open_text(binary)
     header, delimiter = read_header(lines)
-    cols = map_columns(header)
-    read_date = DateReader(region)
-    currency_of_region = region.currency
+    read_row = RowReader(region, rates, map_columns(header), result)
     positions: dict[str, int] = {}
     reader = csv.reader(lines, delimiter=delimiter)  # line_num counts from after the header
-    i_order, i_created, i_sku, i_name = cols["order_number"], cols["created_at"], cols["sku"], cols["name"]
-    i_qty, i_price, i_status, i_cur, i_total = (
-        cols["qty"],
-        cols["price"],
-        cols["status"],
-        cols["currency"],
-        cols["grand_total"],
-    )
-    i_email, i_cust, i_group = cols.get("email"), cols.get("customer_name"), cols.get("group")
-    width = max(cols.values()) + 1
-    converters: dict[str, Callable[[int], int] | None] = {}
     batch: list[Line] = []
     end_line = 1
-    error = result.error
     for record in reader:
         row = end_line + 1
         end_line = reader.line_num + 1
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
         result.rows_total += 1
-        if len(record) < width:
-            record = record + [""] * (width - len(record))
-        order = record[i_order].strip()
-        if not order:
-            error(row, COLUMNS["order_number"], record[i_order], "the order number is empty")
+        order = read_row.order(record, row)
+        if order is None:
             continue
         line_no = positions.get(order, 0) + 1
         positions[order] = line_no
-        if len(order) > 64:
-            error(row, COLUMNS["order_number"], order, "the order number is longer than 64 characters")
-            continue
-        sku = record[i_sku].strip()
-        if not sku or len(sku) > 64:
-            error(row, COLUMNS["sku"], sku, "the SKU is empty" if not sku else "the SKU is longer than 64 characters")
-            continue
-        raw = record[i_created].strip()
-        try:
-            created, day = read_date(raw)
-        except ValueError as exc:
-            error(row, COLUMNS["created_at"], raw, str(exc))
-            continue
-        raw = record[i_qty]
-        try:
-            qty_minor = to_minor(raw)
-        except ValueError:
-            error(row, COLUMNS["qty"], raw, "the quantity is not a number")
-            continue
-        if qty_minor % 100 or qty_minor < 0:
-            error(row, COLUMNS["qty"], raw, "the quantity must be a whole number, 0 or more")
-            continue
-        raw = record[i_price]
-        try:
-            price = to_minor(raw)
-        except ValueError:
-            error(row, COLUMNS["price"], raw, "the price is not a number")
-            continue
-        if price < 0:
-            error(row, COLUMNS["price"], raw, "the price is negative")
-            continue
-        raw = record[i_total]
-        try:
-            total = to_minor(raw)
-        except ValueError:
-            error(row, COLUMNS["grand_total"], raw, "the grand total is not a number")
-            continue
-        if total < 0:
-            error(row, COLUMNS["grand_total"], raw, "the grand total is negative")
-            continue
-        status = record[i_status].strip().lower()
-        if not status or len(status) > 40:
-            error(row, COLUMNS["status"], status, "the status is empty" if not status else "the status is too long")
-            continue
-        currency = record[i_cur].strip().upper()
-        if currency != currency_of_region:
-            if currency not in converters:
-                converters[currency] = _converter(currency, currency_of_region, rates)
-            convert = converters[currency]
-            if convert is None:
-                error(
-                    row,
-                    COLUMNS["currency"],
-                    currency,
-                    f"the region's currency is {currency_of_region} and no {currency or '(empty)'} to "
-                    f"{currency_of_region} rate is stored",
-                )
-                continue
-            price, total = convert(price), convert(total)
-        email = record[i_email].strip().lower()[:255] if i_email is not None else ""
-        customer = record[i_cust].strip()[:255] if i_cust is not None else ""
-        group = record[i_group].strip()[:64] if i_group is not None else ""
-        batch.append(
-            (
-                order,
-                sku,
-                line_no,
-                record[i_name].strip()[:255],
-                created,
-                day,
-                qty_minor // 100,
-                price,
-                status,
-                currency,
-                total,
-                email,
-                customer,
-                group,
-            )
-        )
-        if len(batch) >= batch_rows:
-            yield batch
-            batch = []
+        line = read_row(record, row, order, line_no)
+        if line is not None:
+            batch.append(line)
+            if len(batch) >= batch_rows:
+                yield batch
+                batch = []
     if batch:
         yield batch
 
