@@ -45,10 +45,13 @@ def register(kernel: Any, app: typer.Typer) -> None:
         verb = "would be imported" if dry_run else "imported"
         typer.echo(
             f"{result['rows_total']} rows: {result['rows_imported']} {verb}, "
-            f"{result['rows_duplicate']} already there, {result['rows_failed']} with errors "
+            f"{result['rows_duplicate']} already there, "
+            + (f"{result['rows_updated']} with a new status, " if result["rows_updated"] else "")
+            + f"{result['rows_failed']} with errors "
             f"({result['duration_ms'] / 1000:.1f} s, import #{result['import_id']})"
         )
-        if result["rows_total"] and not result["rows_imported"] and not result["rows_failed"] and not dry_run:
+        nothing_new = not (result["rows_imported"] or result["rows_updated"] or result["rows_failed"])
+        if result["rows_total"] and nothing_new and not dry_run:
             typer.echo("nothing new: every line of this file was imported before")
         for error in result["errors"][:20]:
             typer.secho(

@@ -73,6 +73,77 @@ WITH ins AS (
 SELECT count(*) FROM ins
 """  # noqa: S608 - constant column names, values bound
 
+# Lines already there whose order status changed since (cancelled, refunded): the line takes
+# the new status and both summaries move its quantity from the old status to the new one.
+_PG_STATUS = """
+WITH changed AS (
+    SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status AS old, s.status AS new
+    FROM salesdata_staging s JOIN salesdata_lines l ON l.region = %(region)s AND l.order_number = s.order_number
+        AND l.sku = s.sku AND l.line_no = s.line_no
+    WHERE l.status <> s.status
+), updated AS (
+    UPDATE salesdata_lines l SET status = c.new FROM changed c WHERE l.id = c.id RETURNING l.id
+), delta AS (
+    SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines FROM changed
+    UNION ALL
+    SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM changed
+), daily AS (
+    INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines)
+    FROM delta GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+        qty = salesdata_daily.qty + EXCLUDED.qty,
+        revenue_minor = salesdata_daily.revenue_minor + EXCLUDED.revenue_minor,
+        lines = salesdata_daily.lines + EXCLUDED.lines
+), monthly AS (
+    INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT %(region)s, date_trunc('month', day)::date, sku, status, customer_group, sum(qty), sum(revenue), sum(lines)
+    FROM delta GROUP BY 2, sku, status, customer_group
+    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
+        qty = salesdata_monthly.qty + EXCLUDED.qty,
+        revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
+        lines = salesdata_monthly.lines + EXCLUDED.lines
+)
+SELECT count(*) FROM updated
+"""
+
+_SQLITE_CHANGED_TABLE = """
+CREATE TEMP TABLE IF NOT EXISTS salesdata_changed (
+    id INTEGER, day TEXT, sku TEXT, customer_group TEXT, qty INTEGER, price_minor INTEGER, old TEXT, new TEXT
+)
+"""
+_SQLITE_CHANGED = """
+INSERT INTO temp.salesdata_changed (id, day, sku, customer_group, qty, price_minor, old, new)
+SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status, s.status
+FROM temp.salesdata_staging s JOIN salesdata_lines l ON l.region = ? AND l.order_number = s.order_number
+    AND l.sku = s.sku AND l.line_no = s.line_no
+WHERE l.status <> s.status
+"""
+_SQLITE_STATUS = [
+    """UPDATE salesdata_lines SET status = (SELECT new FROM temp.salesdata_changed c WHERE c.id = salesdata_lines.id)
+    WHERE id IN (SELECT id FROM temp.salesdata_changed)""",
+    """INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT ?, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
+        SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
+        FROM temp.salesdata_changed
+        UNION ALL
+        SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM temp.salesdata_changed
+    ) WHERE 1 GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+        qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
+        lines = lines + excluded.lines""",
+    """INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+    SELECT ?, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
+        SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
+        FROM temp.salesdata_changed
+        UNION ALL
+        SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM temp.salesdata_changed
+    ) WHERE 1 GROUP BY 2, sku, status, customer_group
+    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
+        qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
+        lines = lines + excluded.lines""",
+]
+
 _SQLITE_MONTHLY = """
 INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
 SELECT ?, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
@@ -181,7 +252,7 @@ def import_file(
     import_id: int | None = None,
 ) -> dict[str, Any]:
     """Import one export into ``region_id``: ``{import_id, rows_total, rows_imported,
-    rows_duplicate, rows_failed, errors, dry_run, duration_ms}``. Nothing is kept of a
+    rows_duplicate, rows_updated, rows_failed, errors, dry_run, duration_ms}``. Nothing is kept of a
     dry run or of an import that fails part way (one transaction)."""
     region_id = region_id.lower()
     region = ctx.region(region_id)
@@ -211,7 +282,7 @@ def import_file(
                     batches = parse_export(binary, region, rates, settings.batch_rows, result)
                     loader = _SqliteLoader(conn)
                     for batch in batches:
-                        imported += loader.load(batch, region_id, import_id)
+                        imported += loader.load(batch, region_id, import_id, result)
                         report()
                     loader.finish()
                 if dry_run:
@@ -225,7 +296,7 @@ def import_file(
         message = exc.message if isinstance(exc, DomainError) else f"the import failed: {type(exc).__name__}"
         _finish(ctx, import_id, "failed", result, 0, started, message)
         raise
-    duplicate = result.rows_total - result.rows_failed - imported
+    duplicate = result.rows_total - result.rows_failed - imported - result.rows_updated
     _finish(ctx, import_id, "done", result, imported, started, "", duplicate=duplicate, dry_run=dry_run)
     if progress is not None:
         progress(size, size, "done")
@@ -236,6 +307,7 @@ def import_file(
         "rows_total": result.rows_total,
         "rows_imported": imported,
         "rows_duplicate": duplicate,
+        "rows_updated": result.rows_updated,
         "rows_failed": result.rows_failed,
         "errors": result.errors[:1000],
         "errors_truncated": len(result.errors) > 1000 or result.rows_failed > len(result.errors),
@@ -266,6 +338,7 @@ def _finish(
                 rows_total=result.rows_total,
                 rows_imported=imported,
                 rows_duplicate=duplicate,
+                rows_updated=result.rows_updated,
                 rows_failed=result.rows_failed,
                 finished_at=utcnow(),
                 duration_ms=duration,
@@ -282,7 +355,13 @@ def _finish(
             announce(
                 session,
                 "salesdata.imported",
-                {"import_id": import_id, "region": region_id, "imported": imported, "dry_run": dry_run},
+                {
+                    "import_id": import_id,
+                    "region": region_id,
+                    "imported": imported,
+                    "updated": result.rows_updated,
+                    "dry_run": dry_run,
+                },
                 rooms=[f"salesdata.{region_id}", "salesdata.history", "salesdata.upload"],
             )
 
@@ -314,7 +393,7 @@ def _postgres(
         for batch in parse_export(binary, region, rates, batch_rows, result):
             loader.add(batch)
             report()
-    return loader.merge(region_id, import_id)
+    return loader.merge(region_id, import_id, result)
 
 
 class _PgLoader:
@@ -333,8 +412,13 @@ class _PgLoader:
         buffer.seek(0)
         self.cursor.copy_expert(_PG_COPY, buffer)
 
-    def merge(self, region: str, import_id: int) -> int:
-        """Every staged line not already there into the lines and the summaries, in one statement."""
+    def merge(self, region: str, import_id: int, result: ParseResult) -> int:
+        """Every staged line not already there into the lines and the summaries, in one statement,
+        after the lines already there whose status changed. Imports of one region take turns here
+        (a lock held to the end of the transaction), so each counts exactly what it changed."""
+        self.cursor.execute("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext(%s))", (region,))
+        self.cursor.execute(_PG_STATUS, {"region": region})
+        result.rows_updated += int(self.cursor.fetchone()[0])
         self.cursor.execute(_PG_MERGE, {"region": region, "import_id": import_id})
         inserted = int(self.cursor.fetchone()[0])
         if inserted:
@@ -349,8 +433,9 @@ class _SqliteLoader:
         self.cursor = self.raw.cursor()  # type: ignore[union-attr]
         self.cursor.execute(_SQLITE_STAGING)
         self.cursor.execute("DELETE FROM temp.salesdata_staging")
+        self.cursor.execute(_SQLITE_CHANGED_TABLE)
 
-    def load(self, batch: list[Line], region: str, import_id: int) -> int:
+    def load(self, batch: list[Line], region: str, import_id: int, result: ParseResult) -> int:
         cursor = self.cursor
         cursor.executemany(
             _SQLITE_FILL,
@@ -359,6 +444,12 @@ class _SqliteLoader:
                 for (o, s, n, nm, c, d, *rest) in batch
             ],
         )
+        cursor.execute("DELETE FROM temp.salesdata_changed")
+        cursor.execute(_SQLITE_CHANGED, (region,))
+        if cursor.rowcount:
+            result.rows_updated += int(cursor.rowcount)
+            for statement in _SQLITE_STATUS:
+                cursor.execute(statement, (region,) if "?" in statement else ())
         cursor.execute(_SQLITE_DROP_KNOWN, (region,))
         cursor.execute(_SQLITE_SUMMARY, (region,))
         cursor.execute(_SQLITE_MONTHLY, (region,))

@@ -153,6 +153,8 @@ class ParseResult:
 
     rows_total: int = 0
     rows_failed: int = 0
+    #: Lines already there whose status the import changed (counted by the loaders).
+    rows_updated: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def error(self, row: int, column: str, value: str, message: str) -> None:

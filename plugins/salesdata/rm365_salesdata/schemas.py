@@ -32,6 +32,7 @@ class ImportOut(BaseModel):
     rows_total: int
     rows_imported: int
     rows_duplicate: int
+    rows_updated: int = Field(description="lines already there whose order status changed (e.g. cancelled since)")
     rows_failed: int
     errors: list[RowError]
     errors_truncated: bool = Field(description="more errors than listed: download them all as CSV")
@@ -57,6 +58,7 @@ class RunOut(BaseModel):
     rows_total: int
     rows_imported: int
     rows_duplicate: int
+    rows_updated: int = Field(description="lines already there whose order status changed (e.g. cancelled since)")
     rows_failed: int
     started_at: datetime
     finished_at: datetime | None

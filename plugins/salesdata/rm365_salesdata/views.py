@@ -83,6 +83,7 @@ def run_out(run: ImportRun) -> dict[str, Any]:
         "rows_total": run.rows_total,
         "rows_imported": run.rows_imported,
         "rows_duplicate": run.rows_duplicate,
+        "rows_updated": run.rows_updated,
         "rows_failed": run.rows_failed,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

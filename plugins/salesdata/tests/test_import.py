@@ -261,3 +261,19 @@ def test_an_unknown_region_is_a_404(sales, export, line):
 
     assert response.status_code == 404
     assert "uk" in response.json()["detail"]
+
+
+def test_an_order_cancelled_since_the_last_export_stops_counting(sales, export, line):
+    sales.upload("uk", export([line("1", "2026-11-02", "A", 2, status="processing"), line("2", "2026-11-02", "A", 5)]))
+    assert sales.condensed("uk", since="2026-01-01") == {"A": 7}
+
+    later = export([line("1", "2026-11-02", "A", 2, status="canceled"), line("2", "2026-11-02", "A", 5)])
+    result = sales.upload("uk", later)
+    again = sales.upload("uk", later)
+
+    assert (result["rows_imported"], result["rows_updated"], result["rows_duplicate"]) == (0, 1, 1)
+    assert (again["rows_updated"], again["rows_duplicate"]) == (0, 2)
+    assert sales.condensed("uk", since="2026-01-01") == {"A": 5}
+    statuses = sorted((i["order_number"], i["status"]) for i in sales.get("/uk")["items"])
+    assert statuses == [("1", "canceled"), ("2", "complete")]
+    assert sales.get("/history")["items"][1]["rows_updated"] == 1

@@ -30,6 +30,7 @@ export async function mount(element, ctx) {
         { label: 'Rows', value: (r) => fmt(r.rows_total), cls: 'num' },
         { label: 'New', value: (r) => fmt(r.rows_imported), cls: 'num' },
         { label: 'Already there', value: (r) => fmt(r.rows_duplicate), cls: 'num' },
+        { label: 'New status', value: (r) => fmt(r.rows_updated), cls: 'num' },
         { label: 'Errors', value: (r) => (r.rows_failed ? h('button', { class: 'btn btn-sm btn-ghost', onclick: () => download(r.id) }, `${fmt(r.rows_failed)} ↓`) : '0'), cls: 'num' },
         { label: 'Took', value: (r) => (r.duration_ms == null ? '' : `${(r.duration_ms / 1000).toFixed(1)} s`), cls: 'num' },
       ], data.items, { testid: 'sd-history', empty: 'No imports yet' }),

@@ -28,7 +28,7 @@ export async function mount(element, ctx) {
         h('div', { class: 'panel-head' }, h('h3', {}, r.dry_run ? 'Dry run: nothing was kept' : 'Imported')),
         h('div', { class: 'panel-body' },
           h('div', { class: 'sd-counts' },
-            ...[['Rows', r.rows_total], [r.dry_run ? 'Would be new' : 'New', r.rows_imported], ['Already there', r.rows_duplicate], ['With errors', r.rows_failed]]
+            ...[['Rows', r.rows_total], [r.dry_run ? 'Would be new' : 'New', r.rows_imported], ['Already there', r.rows_duplicate], ['New status', r.rows_updated], ['With errors', r.rows_failed]]
               .map(([label, n]) => h('div', {}, h('strong', {}, fmt(n)), label))),
           nothingNew ? h('p', { class: 'notice' }, 'Nothing new: every line of this file was imported before.') : null,
           r.errors?.length ? h('div', {},
