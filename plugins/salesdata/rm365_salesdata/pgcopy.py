@@ -28,7 +28,6 @@ CONTROLS = "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 ISO_DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?$"
 QTY = r"^[0-9]{1,9}(\.0{0,2})?$"
 MONEY = r"^[0-9]{1,15}(\.[0-9]{0,2})?$"
-PRINTABLE_ASCII = "^[ -~]*$"
 
 
 class CannotCopy(Exception):
@@ -83,14 +82,13 @@ def _classify_sql(region: Region, cols: dict[str, int]) -> tuple[pgsql.Composed,
 
     def part(index: int) -> pgsql.Composable:
         return pgsql.SQL(
-            "CASE WHEN iso THEN split_part(split_part(cr, ' ', 1), '-', {iso})::int "
-            "WHEN loc THEN split_part(split_part(cr, ' ', 1), %(sep)s, {loc})::int END"
+            "CASE form WHEN 1 THEN split_part(dp, '-', {iso})::int WHEN 2 THEN split_part(dp, %(sep)s, {loc})::int END"
         ).format(iso=pgsql.Literal({yi: 1, mi: 2, di: 3}[index]), loc=pgsql.Literal(index))
 
     def clock(index: int) -> pgsql.Composable:
-        return pgsql.SQL(
-            "CASE WHEN iso OR loc THEN coalesce(nullif(split_part(split_part(cr, ' ', 2), ':', {i}), ''), '0')::int END"
-        ).format(i=pgsql.Literal(index))
+        return pgsql.SQL("CASE WHEN form > 0 THEN coalesce(nullif(split_part(tp, ':', {i}), ''), '0')::int END").format(
+            i=pgsql.Literal(index)
+        )
 
     text_cells = pgsql.SQL(", ").join(cell(k) for k in TEXT_FIELDS)
     statement = pgsql.SQL("""
@@ -100,10 +98,13 @@ WITH r AS (
         {name} AS nm, {email} AS em, {customer} AS cu, {group} AS gr, concat({text_cells}) ~ %(controls)s AS bad
     FROM salesdata_raw
 ), n AS (
-    SELECT r.*, row_number() OVER (PARTITION BY o ORDER BY ord) AS line_no, cr ~ %(iso)s AS iso, cr ~ %(local)s AS loc
+    SELECT r.*, row_number() OVER (PARTITION BY o ORDER BY ord) AS line_no,
+        CASE WHEN cr ~ %(iso)s THEN 1 WHEN cr ~ %(local)s THEN 2 ELSE 0 END AS form,
+        split_part(cr, ' ', 1) AS dp, split_part(cr, ' ', 2) AS tp
     FROM r WHERE o <> ''
 ), v AS (
-    SELECT n.*, {y} AS y, {mo} AS mo, {d} AS d, {h} AS h, {mi} AS mi, {se} AS se FROM n
+    -- OFFSET 0 keeps this a subquery of its own: each part is computed once per row
+    SELECT n.*, {y} AS y, {mo} AS mo, {d} AS d, {h} AS h, {mi} AS mi, {se} AS se FROM n OFFSET 0
 )
 INSERT INTO salesdata_staging (ord, order_number, sku, line_no, name, created_at, day, qty, price_minor, status,
     currency, grand_total_minor, customer_email, customer_name, customer_group)
@@ -118,8 +119,8 @@ WHERE NOT bad AND char_length(o) <= 64 AND s <> '' AND char_length(s) <= 64
     AND d <= CASE WHEN mo = 2 THEN CASE WHEN (mod(y, 4) = 0 AND mod(y, 100) <> 0) OR mod(y, 400) = 0 THEN 29 ELSE 28 END
                   WHEN mo IN (4, 6, 9, 11) THEN 30 ELSE 31 END
     AND q ~ %(qty)s AND p ~ %(money)s AND t ~ %(money)s
-    AND st <> '' AND char_length(st) <= 40 AND st ~ %(ascii)s
-    AND cur ~ %(ascii)s AND upper(cur) = %(currency)s AND em ~ %(ascii)s
+    AND st <> '' AND char_length(st) <= 40 AND octet_length(st) = char_length(st)
+    AND upper(cur) = %(currency)s AND octet_length(cur) = char_length(cur) AND octet_length(em) = char_length(em)
 """).format(
         order=cell("order_number"),
         sku=cell("sku"),
@@ -150,7 +151,6 @@ WHERE NOT bad AND char_length(o) <= 64 AND s <> '' AND char_length(s) <= 64
         "tz": region.timezone,
         "qty": QTY,
         "money": MONEY,
-        "ascii": PRINTABLE_ASCII,
         "currency": region.currency,
     }
     return statement, params
@@ -226,6 +226,7 @@ def copy_import(
         raise CannotCopy(str(exc).splitlines()[0]) from None
     cursor.execute("RELEASE SAVEPOINT salesdata_copy")
     result.rows_total = total
+    cursor.execute("SET LOCAL work_mem = '64MB'")  # the sorts of a large file stay in memory
     statement, params = _classify_sql(region, cols)
     cursor.execute(statement, params)
     plain = cursor.rowcount
