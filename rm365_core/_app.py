@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import _migrations
 from ._auth import Authenticator, TokenService
-from ._http import RequestGuard, document_errors, install_error_handlers
+from ._http import RequestGuard, document_errors, form_text_guard, install_error_handlers
 from ._kernel import Kernel
 from ._plugins import Plugin
 from ._settings import Settings, load_settings
@@ -186,6 +186,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(form_text_guard)],
     )
     app.state.kernel = kernel
     _docs(app)

@@ -8,6 +8,10 @@
 - checks the access token of a route that needs one *before* reading its body, so an
   anonymous caller cannot make a worker parse a large body.
 
+``form_text_guard`` (a dependency of every route) does the same for the text fields and
+file names of a multipart form, once the route has parsed it (files are never buffered by
+the guard; their contents are the route's to check, e.g. with ``check_text``).
+
 Every 4xx answers ``{"detail": "<message>", ...fields}``; the OpenAPI document says so
 once for every route (``document_errors``).
 """
@@ -30,6 +34,19 @@ from ._errors import DomainError
 from ._text import control_character, find_control_character
 
 log = logging.getLogger("rm365")
+
+
+async def form_text_guard(request: Request) -> None:
+    """A 422 naming the field when a multipart form's text field or file name holds a
+    control character. Looks only at a form the route has already read."""
+    form = getattr(request, "_form", None)
+    if form is None:
+        return
+    for key, value in form.multi_items():
+        text = value if isinstance(value, str) else (getattr(value, "filename", None) or "")
+        bad = control_character(key) or control_character(text)
+        if bad is not None:
+            raise DomainError(422, f"{key}: contains a control character ({bad})", field=key)
 
 
 class BodyLimit:

@@ -287,7 +287,5 @@ def load_section(cls: type[SettingsT], prefix: str) -> SettingsT:
     try:
         return cls()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
         raise SettingsError(problems) from None

@@ -87,8 +87,7 @@ def serve(
         kernel.plugins.call_each("demo_data", kernel=kernel)
         shown = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0") else host  # noqa: S104
         typer.secho(
-            f"\n  Demo site ready: http://{shown}:{port}/"
-            f"\n  Log in as admin with password: {password}\n",
+            f"\n  Demo site ready: http://{shown}:{port}/\n  Log in as admin with password: {password}\n",
             fg="green",
             bold=True,
         )

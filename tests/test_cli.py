@@ -22,9 +22,7 @@ class Cli:
         self.cwd = tmp_path  # no stray .env from the repository
         self.data_dir = tmp_path / "data"
         self.database_url = database_url
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith("RM365_") and k != "PYTHONPATH"
-        }
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("RM365_") and k != "PYTHONPATH"}
         self.env["RM365_DATA_DIR"] = str(self.data_dir)
         if database_url:
             self.env["RM365_DATABASE_URL"] = database_url

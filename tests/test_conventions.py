@@ -167,8 +167,15 @@ def test_a_page_answers_the_list_envelope(site):
 
 @pytest.mark.parametrize(
     "params",
-    [{"page": 9223372036854775807}, {"page": rm365_core.MAX_PAGE + 1}, {"page": 0}, {"size": 0},
-     {"size": rm365_core.MAX_SIZE + 1}, {"page": -1}, {"page": "many"}],
+    [
+        {"page": 9223372036854775807},
+        {"page": rm365_core.MAX_PAGE + 1},
+        {"page": 0},
+        {"size": 0},
+        {"size": rm365_core.MAX_SIZE + 1},
+        {"page": -1},
+        {"page": "many"},
+    ],
 )
 def test_page_parameters_out_of_bounds_answer_422(site, params):
     client = site.client_with_tabs("conventions")
@@ -197,7 +204,8 @@ def test_lint_bans_every_private_kernel_module_outside_the_kernel():
     private = {
         f"rm365_core.{path.stem if path.suffix == '.py' else path.name}"
         for path in (ROOT / "rm365_core").iterdir()
-        if path.name.startswith("_") and path.name != "__init__.py"
+        if path.name.startswith("_")
+        and path.name != "__init__.py"
         and (path.suffix == ".py" or (path / "__init__.py").is_file())
     }
 
@@ -206,7 +214,18 @@ def test_lint_bans_every_private_kernel_module_outside_the_kernel():
 
 
 def test_what_plugins_need_is_exported():
-    needed = {"DomainError", "Page", "RealtimeError", "SettingsError", "Hub", "Intent", "RoomPolicy",
-              "emit_on_commit", "UTCDateTime", "page_params", "paginate"}
+    needed = {
+        "DomainError",
+        "Page",
+        "RealtimeError",
+        "SettingsError",
+        "Hub",
+        "Intent",
+        "RoomPolicy",
+        "emit_on_commit",
+        "UTCDateTime",
+        "page_params",
+        "paginate",
+    }
 
     assert needed <= set(rm365_core.__all__)

@@ -82,9 +82,20 @@ def test_hook_annotations_name_real_types():
 
     from rm365_core import Intent, Job, Kernel, PluginSettings, RoomPolicy, Tab, Tables
 
-    names = {**vars(hookspecs), "typer": typer, "APIRouter": APIRouter, "MetaData": MetaData,
-             "DeclarativeBase": DeclarativeBase, "Intent": Intent, "Job": Job, "Kernel": Kernel,
-             "PluginSettings": PluginSettings, "RoomPolicy": RoomPolicy, "Tab": Tab, "Tables": Tables}
+    names = {
+        **vars(hookspecs),
+        "typer": typer,
+        "APIRouter": APIRouter,
+        "MetaData": MetaData,
+        "DeclarativeBase": DeclarativeBase,
+        "Intent": Intent,
+        "Job": Job,
+        "Kernel": Kernel,
+        "PluginSettings": PluginSettings,
+        "RoomPolicy": RoomPolicy,
+        "Tab": Tab,
+        "Tables": Tables,
+    }
     for name, spec in hook_specs().items():
         hints = typing.get_type_hints(spec, globalns=names)
         assert hints["kernel"] is Kernel, name

@@ -82,8 +82,9 @@ def executions() -> Counter[str]:
 
 
 def _site(rm365_site, executions, **settings):
-    return rm365_site(plugins=["jobs"], extra={"jobs": _plugin(executions, settings.pop("gate", None))},
-                      discover=False, **settings)
+    return rm365_site(
+        plugins=["jobs"], extra={"jobs": _plugin(executions, settings.pop("gate", None))}, discover=False, **settings
+    )
 
 
 def _wait_for_state(client, run_id: str, states: set[str], timeout: float = 10) -> dict:
@@ -287,22 +288,29 @@ def test_a_worker_stopped_with_sigterm_finishes_its_run_before_it_exits(rm365_si
     site = rm365_site(plugins=["holding"], discover=False, plugin_paths=["holding=rm365_holding"], jobs_in_web=False)
     settings = site.kernel.settings
     env = {key: value for key, value in os.environ.items() if not key.startswith("RM365_")}
-    env.update({
-        "RM365_ENV": "test",
-        "RM365_DATA_DIR": str(settings.data_dir),  # the embedded SQLite queue of the site
-        "RM365_SECRET_KEY": settings.secret_key,
-        "RM365_PLUGINS": "holding",
-        "RM365_PLUGIN_PATHS": "holding=rm365_holding",
-        "RM365_AUTO_UPGRADE": "0",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "RM365_ENV": "test",
+            "RM365_DATA_DIR": str(settings.data_dir),  # the embedded SQLite queue of the site
+            "RM365_SECRET_KEY": settings.secret_key,
+            "RM365_PLUGINS": "holding",
+            "RM365_PLUGIN_PATHS": "holding=rm365_holding",
+            "RM365_AUTO_UPGRADE": "0",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if settings.database_url:
         env["RM365_DATABASE_URL"] = settings.database_url
     log = tmp_path / "worker.log"
     with log.open("w") as output:
-        worker = subprocess.Popen([sys.executable, "-m", "rm365_core.cli", "worker", "--threads", "1"],
-                                  env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "rm365_core.cli", "worker", "--threads", "1"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         deadline = time.monotonic() + 120
         while "rm365 worker ready" not in log.read_text():

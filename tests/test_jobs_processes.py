@@ -100,7 +100,10 @@ class Process:
         self._log_file = self.log.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rm365_core.cli", *args],
-            env=env, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def output(self) -> str:
@@ -204,8 +207,13 @@ def _prepare(env: dict[str, str], admin: str, password: str) -> None:
     from rm365_core._core.service import UserService
     from rm365_core._settings import Settings
 
-    settings = Settings(env="test", database_url=env["RM365_DATABASE_URL"], secret_key=env["RM365_SECRET_KEY"],
-                        data_dir=Path(env["RM365_DATA_DIR"]), plugins=[])
+    settings = Settings(
+        env="test",
+        database_url=env["RM365_DATABASE_URL"],
+        secret_key=env["RM365_SECRET_KEY"],
+        data_dir=Path(env["RM365_DATA_DIR"]),
+        plugins=[],
+    )
     kernel = build_kernel(settings, discover_installed=False)
     try:
         _migrations.upgrade(kernel)
@@ -224,25 +232,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("jobs-site")
     (tmp / "rm365_jobsample.py").write_text(PLUGIN)
     schema = FreshSchema(pg)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RM365_") or key.startswith("RM365_TEST_")}
-    env.update({
-        "RM365_ENV": "test",
-        "RM365_DATABASE_URL": schema.url,
-        "RM365_REDIS_URL": redis,
-        "RM365_REDIS_PREFIX": f"t{uuid.uuid4().hex[:10]}",  # a queue and channels of its own
-        "RM365_SECRET_KEY": secrets.token_urlsafe(48),
-        "RM365_DATA_DIR": str(tmp / "data"),
-        "RM365_PLUGINS": "jobsample",
-        "RM365_PLUGIN_PATHS": "jobsample=rm365_jobsample",
-        "RM365_AUTO_UPGRADE": "0",
-        "RM365_JOBS_IN_WEB": "0",
-        "RM365_JOBS_HEARTBEAT_SECONDS": "0.3",
-        "RM365_JOBS_STALE_SECONDS": str(STALE_SECONDS),
-        "JOBSAMPLE_TICKS": str(tmp / "ticks.log"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp), os.environ.get("PYTHONPATH")])),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("RM365_") or key.startswith("RM365_TEST_")
+    }
+    env.update(
+        {
+            "RM365_ENV": "test",
+            "RM365_DATABASE_URL": schema.url,
+            "RM365_REDIS_URL": redis,
+            "RM365_REDIS_PREFIX": f"t{uuid.uuid4().hex[:10]}",  # a queue and channels of its own
+            "RM365_SECRET_KEY": secrets.token_urlsafe(48),
+            "RM365_DATA_DIR": str(tmp / "data"),
+            "RM365_PLUGINS": "jobsample",
+            "RM365_PLUGIN_PATHS": "jobsample=rm365_jobsample",
+            "RM365_AUTO_UPGRADE": "0",
+            "RM365_JOBS_IN_WEB": "0",
+            "RM365_JOBS_HEARTBEAT_SECONDS": "0.3",
+            "RM365_JOBS_STALE_SECONDS": str(STALE_SECONDS),
+            "JOBSAMPLE_TICKS": str(tmp / "ticks.log"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp), os.environ.get("PYTHONPATH")])),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     admin, password = f"admin_{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(16)
     _prepare(env, admin, password)
     cluster = Site(env, tmp, schema.url)
@@ -254,8 +265,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             web.wait_ready()
         for worker in cluster.workers:
             worker.wait_for_line("rm365 worker ready")
-        login = httpx.post(f"{cluster.webs[0].url}/api/v1/auth/login",
-                           json={"username": admin, "password": password}, timeout=30)
+        login = httpx.post(
+            f"{cluster.webs[0].url}/api/v1/auth/login", json={"username": admin, "password": password}, timeout=30
+        )
         assert login.status_code == 200, login.text
         cluster.token = login.json()["access_token"]
         yield cluster
@@ -274,8 +286,9 @@ def test_a_periodic_job_runs_once_per_period_with_two_web_and_two_job_workers(si
     ended = time.time()
     with site.engine.connect() as conn:
         rows = conn.execute(
-            select(JobRunRecord.id, JobRunRecord.period, JobRunRecord.state)
-            .where(JobRunRecord.name == "jobsample.tick")
+            select(JobRunRecord.id, JobRunRecord.period, JobRunRecord.state).where(
+                JobRunRecord.name == "jobsample.tick"
+            )
         ).all()
     # Read after the runs: every run done by then has written its line.
     lines = [line.split() for line in ticks.read_text().splitlines()]
@@ -297,8 +310,7 @@ def test_a_run_started_through_one_web_worker_is_read_and_watched_through_the_ot
     a, b = site.webs
     hold = tmp_path / "hold"
     hold.touch()
-    started = site.call(a, "POST", "/api/v1/jobsample/start",
-                        json={"job": "hold", "kwargs": {"hold_file": str(hold)}})
+    started = site.call(a, "POST", "/api/v1/jobsample/start", json={"job": "hold", "kwargs": {"hold_file": str(hold)}})
     assert started.status_code == 200, started.text
     run = started.json()
     assert site.run(b, run["id"])["name"] == "jobsample.hold"  # B knows it at once
@@ -333,8 +345,9 @@ def test_a_job_worker_killed_mid_run_leaves_its_run_retried_or_failed_never_runn
     twice.touch()
 
     # No retries: the run ends failed, saying why.
-    run = site.call(a, "POST", "/api/v1/jobsample/start",
-                    json={"job": "hold_once", "kwargs": {"hold_file": str(once)}}).json()
+    run = site.call(
+        a, "POST", "/api/v1/jobsample/start", json={"job": "hold_once", "kwargs": {"hold_file": str(once)}}
+    ).json()
     site.wait_run(b, run["id"], {"running"})
     _kill_the_worker_running(site, run["id"])
     site.start_worker().wait_for_line("rm365 worker ready")  # two job workers again
@@ -342,8 +355,9 @@ def test_a_job_worker_killed_mid_run_leaves_its_run_retried_or_failed_never_runn
     assert failed["state"] == "failed" and "no heartbeat" in failed["error"], failed
 
     # One retry: the other worker runs the second attempt to the end.
-    run = site.call(a, "POST", "/api/v1/jobsample/start",
-                    json={"job": "hold", "kwargs": {"hold_file": str(twice)}}).json()
+    run = site.call(
+        a, "POST", "/api/v1/jobsample/start", json={"job": "hold", "kwargs": {"hold_file": str(twice)}}
+    ).json()
     site.wait_run(b, run["id"], {"running"})
     killed = _kill_the_worker_running(site, run["id"])
     twice.unlink()

@@ -67,9 +67,7 @@ def test_each_plugin_has_its_own_version_table_at_its_head(site):
         engine = kernel.databases.engine(tables.database)
         assert "alembic_version" not in inspect(engine).get_table_names()
         with engine.connect() as connection:
-            versions = connection.execute(
-                text(f"SELECT version_num FROM {_migrations.version_table(name)}")
-            ).scalars()
+            versions = connection.execute(text(f"SELECT version_num FROM {_migrations.version_table(name)}")).scalars()
             assert set(versions) == heads, name
 
 

@@ -247,9 +247,7 @@ def test_requiring_a_failed_plugin_makes_the_dependant_missing_a_dependency(rm36
 
 
 def test_dependency_cycle_is_reported_for_its_members_and_their_dependants(rm365_site):
-    site = rm365_site(
-        plugins=[], extra=pick("cycle_a", "cycle_b", "needs_cycle", "good"), discover=False
-    )
+    site = rm365_site(plugins=[], extra=pick("cycle_a", "cycle_b", "needs_cycle", "good"), discover=False)
 
     rows = plugin_states(site)
     for name in ("cycle_a", "cycle_b"):
@@ -324,9 +322,7 @@ def test_strict_mode_starts_a_site_whose_plugins_are_all_fine(rm365_site):
 
 # -- installed plugins: discovery, RM365_PLUGIN_PATHS and RM365_PLUGINS ----------------
 def test_plugin_paths_setting_loads_a_plugin_that_is_not_installed(rm365_site):
-    site = rm365_site(
-        plugins=["good"], plugin_paths=["good=rm365_sample_good.plugin"], discover=False
-    )
+    site = rm365_site(plugins=["good"], plugin_paths=["good=rm365_sample_good.plugin"], discover=False)
 
     assert plugin_states(site)["good"]["state"] == "enabled"
     assert site.client_with_tabs("good").get("/api/v1/good/notes").status_code == 200
@@ -376,9 +372,7 @@ def test_installed_plugins_get_their_states(installed_samples, rm365_site):
     assert rows["consumer"]["state"] == "enabled"
     assert rows["future"]["state"] == "incompatible"
     assert rows["broken_manifest"]["state"] == "failed"
-    assert site.client_with_tabs("consumer").get("/api/v1/consumer/greeting").json() == {
-        "greeting": "hello, consumer"
-    }
+    assert site.client_with_tabs("consumer").get("/api/v1/consumer/greeting").json() == {"greeting": "hello, consumer"}
 
 
 @pytest.fixture

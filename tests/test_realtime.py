@@ -98,9 +98,11 @@ def register_inventory_intent(hub: Hub) -> None:
         if not isinstance(delta, int) or delta == 0:
             raise ValueError("delta must be a non-zero integer")
         # ... the plugin commits here, then the server broadcasts the change:
-        hub.emit("inventory.stock_changed", {"sku": data["sku"], "delta": delta,
-                                             "by": principal.username},
-                 room=f"inventory:item:{data['sku']}")
+        hub.emit(
+            "inventory.stock_changed",
+            {"sku": data["sku"], "delta": delta, "by": principal.username},
+            room=f"inventory:item:{data['sku']}",
+        )
         return {"ok": True, "applied": delta}
 
     hub.on("inventory:adjust", adjust, tab="inventory")
@@ -114,8 +116,7 @@ def serve() -> Iterator[Callable[..., tuple[Hub, str]]]:
         def start(**kwargs: Any) -> tuple[Hub, str]:
             hub = Hub(authenticate=authenticate, **kwargs)
             register_inventory_intent(hub)
-            hub.add_room_policy("inventory:item", lambda p, room: not room.endswith(":LOCKED")
-                                or p.role == "admin")
+            hub.add_room_policy("inventory:item", lambda p, room: not room.endswith(":LOCKED") or p.role == "admin")
             url = stack.enter_context(live_server(build_app(hub)))
             return hub, url
 
@@ -205,12 +206,22 @@ def test_foreign_origin_refused_same_origin_and_listed_origin_allowed():
     with live_server(build_app(hub)) as url:
         evil = client_with_origin("http://evil.example")
         with pytest.raises(socketio.exceptions.ConnectionError):
-            evil.connect(url, auth={"token": "alice-token"}, transports=["websocket"],
-                         socketio_path="/ws/socket.io", wait_timeout=3)
+            evil.connect(
+                url,
+                auth={"token": "alice-token"},
+                transports=["websocket"],
+                socketio_path="/ws/socket.io",
+                wait_timeout=3,
+            )
         for origin in (url, "http://kiosk.example"):
             ok = client_with_origin(origin)
-            ok.connect(url, auth={"token": "alice-token"}, transports=["websocket"],
-                       socketio_path="/ws/socket.io", wait_timeout=3)
+            ok.connect(
+                url,
+                auth={"token": "alice-token"},
+                transports=["websocket"],
+                socketio_path="/ws/socket.io",
+                wait_timeout=3,
+            )
             assert ok.connected
             ok.disconnect()
 
@@ -360,8 +371,7 @@ def test_presence_lists_both_users_and_updates(serve, clients):
     assert bob.update_presence(room, {"viewing": "SKU1", "editing": "quantity"}) == {"ok": True}
     update = alice.wait_for(
         "presence",
-        lambda d: any(u["username"] == "bob" and u["state"].get("editing") == "quantity"
-                      for u in d["users"]),
+        lambda d: any(u["username"] == "bob" and u["state"].get("editing") == "quantity" for u in d["users"]),
     )
     assert usernames(update) == ["alice", "bob"]
     assert httpx.get(f"{url}/presence/{room}").json() == update["users"]
@@ -421,8 +431,7 @@ def test_presence_update_needs_a_joined_room(serve, clients):
     alice = clients(url, "alice-token")
     carol = clients(url, "carol-token")
     assert carol.join("labels") == {"ok": True}
-    assert alice.update_presence("labels", {"viewing": "x"}) == {"ok": False,
-                                                                  "error": "not in room"}
+    assert alice.update_presence("labels", {"viewing": "x"}) == {"ok": False, "error": "not in room"}
     carol.assert_no_event("presence", predicate=lambda d: "alice" in usernames(d))
     assert alice.ping_presence("labels") == {"ok": False, "error": "not in room"}
 
@@ -447,9 +456,7 @@ def test_stale_presence_expires_and_comes_back_on_ping(serve, clients):
         # Bob's heartbeat brings him (and his state) back.
         assert bob.ping_presence(room) == {"ok": True}
         back = alice.wait_for("presence", presence_of(room, "alice", "bob"))
-        assert [u["state"] for u in back["users"] if u["username"] == "bob"] == [
-            {"viewing": room}
-        ]
+        assert [u["state"] for u in back["users"] if u["username"] == "bob"] == [{"viewing": room}]
     assert usernames(gone) == ["alice"]
 
 
@@ -534,7 +541,9 @@ def test_client_changes_are_never_relayed(serve, clients):
     bob.clear()
     for event in ("change", "item.changed", "inventory.stock_changed", "presence", "broadcast"):
         assert alice.emit(event, {"room": "inventory", "sku": "X", "users": []}) == {
-            "ok": False, "error": "unknown event"}
+            "ok": False,
+            "error": "unknown event",
+        }
     alice.send("change", {"room": "inventory", "qty": 99})
     bob.assert_no_event("change", within=0.5)
     for event in ("item.changed", "inventory.stock_changed", "presence", "broadcast"):
@@ -547,15 +556,14 @@ def test_intents_are_validated_then_broadcast_by_the_server(serve, clients):
     bob = clients(url, "bob-token")
     carol = clients(url, "carol-token")
     assert bob.join("inventory:item:SKU1") == {"ok": True}
-    assert alice.emit("inventory:adjust", {"sku": "SKU1", "delta": 2}) == {"ok": True,
-                                                                           "applied": 2}
+    assert alice.emit("inventory:adjust", {"sku": "SKU1", "delta": 2}) == {"ok": True, "applied": 2}
     assert bob.wait_for("inventory.stock_changed") == {"sku": "SKU1", "delta": 2, "by": "alice"}
-    assert alice.emit("inventory:adjust", {"delta": 2}) == {"ok": False,
-                                                            "error": "sku is required"}
+    assert alice.emit("inventory:adjust", {"delta": 2}) == {"ok": False, "error": "sku is required"}
     assert alice.emit("inventory:adjust", {"sku": "SKU1", "delta": 0}) == {
-        "ok": False, "error": "delta must be a non-zero integer"}
-    assert carol.emit("inventory:adjust", {"sku": "SKU1", "delta": 1}) == {
-        "ok": False, "error": "forbidden"}
+        "ok": False,
+        "error": "delta must be a non-zero integer",
+    }
+    assert carol.emit("inventory:adjust", {"sku": "SKU1", "delta": 1}) == {"ok": False, "error": "forbidden"}
     bob.assert_no_event("inventory.stock_changed")
 
 
@@ -594,8 +602,18 @@ def test_async_and_failing_intents(serve, clients):
 
 def test_on_refuses_reserved_and_duplicate_events():
     hub = Hub(authenticate=authenticate)
-    for name in ("join", "leave", "connect", "disconnect", "presence", "presence:update",
-                 "presence:ping", "*", "", "Bad Name"):
+    for name in (
+        "join",
+        "leave",
+        "connect",
+        "disconnect",
+        "presence",
+        "presence:update",
+        "presence:ping",
+        "*",
+        "",
+        "Bad Name",
+    ):
         with pytest.raises(ValueError):
             hub.on(name, lambda p, d, s: None, tab="labels")
     hub.on("labels:print", lambda p, d, s: None, tab="labels")
@@ -743,8 +761,13 @@ def test_presence_of_a_vanished_worker_expires(serve, clients, redis_url, redis_
 
     hub, url = serve(redis_url=redis_url, redis_prefix=redis_prefix, presence_ttl=1.0)
     room = "inventory"
-    ghost = {"username": "ghost", "color": presence_color("ghost"), "state": {},
-             "sid": "ghost-sid", "exp": time.time() + 1.0}
+    ghost = {
+        "username": "ghost",
+        "color": presence_color("ghost"),
+        "state": {},
+        "sid": "ghost-sid",
+        "exp": time.time() + 1.0,
+    }
     client = redis.Redis.from_url(redis_url)
     try:
         client.hset(f"{redis_prefix}:presence:{room}", "ghost-sid", json.dumps(ghost))

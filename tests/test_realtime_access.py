@@ -87,8 +87,12 @@ def serve(tokens: Tokens) -> Iterator[Callable[..., tuple[Hub, str]]]:
     with ExitStack() as stack:
 
         def start(redis_url: str | None = None, redis_prefix: str = "rm365", **limits: Any) -> tuple[Hub, str]:
-            hub = Hub(authenticate=tokens.authenticate, limits=RealtimeSettings(**limits),
-                      redis_url=redis_url, redis_prefix=redis_prefix)
+            hub = Hub(
+                authenticate=tokens.authenticate,
+                limits=RealtimeSettings(**limits),
+                redis_url=redis_url,
+                redis_prefix=redis_prefix,
+            )
             return hub, stack.enter_context(live_server(build_app(hub)))
 
         yield start

@@ -50,9 +50,22 @@ class Worker:
         self.log = log_dir / f"worker-{name}.log"
         self._log_file = self.log.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rm365_core.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            env=env, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "rm365_core.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def wait_ready(self, timeout: float = 180) -> None:
@@ -86,8 +99,12 @@ class Worker:
 
 def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rm365_core.cli", *args], env=env, input=stdin,
-        capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "rm365_core.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, f"rm365 {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
 
@@ -95,8 +112,7 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
 @pytest.fixture
 def site_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment of one site on a fresh PostgreSQL schema and the test Redis."""
-    pg_url = _service("RM365_TEST_DATABASE_URL",
-                      "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    pg_url = _service("RM365_TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
     redis_url = _service("RM365_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     if "inventory" not in {ep.name for ep in entry_points(group="rm365.plugins")}:
         message = "the rm365-inventory plugin is not installed (uv sync installs it)"
@@ -107,19 +123,20 @@ def site_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
     schema = FreshSchema(pg_url)
     env = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith("RM365_") or key.startswith("RM365_TEST_")
+        key: value for key, value in os.environ.items() if not key.startswith("RM365_") or key.startswith("RM365_TEST_")
     }
-    env.update({
-        "RM365_ENV": "test",
-        "RM365_DATABASE_URL": schema.url,
-        "RM365_REDIS_URL": redis_url,
-        "RM365_SECRET_KEY": secrets.token_urlsafe(48),  # one secret: tokens work on both
-        "RM365_DATA_DIR": str(tmp_path / "data"),
-        "RM365_PLUGINS": "inventory",
-        "RM365_AUTO_UPGRADE": "0",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "RM365_ENV": "test",
+            "RM365_DATABASE_URL": schema.url,
+            "RM365_REDIS_URL": redis_url,
+            "RM365_SECRET_KEY": secrets.token_urlsafe(48),  # one secret: tokens work on both
+            "RM365_DATA_DIR": str(tmp_path / "data"),
+            "RM365_PLUGINS": "inventory",
+            "RM365_AUTO_UPGRADE": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     try:
         yield env
     finally:
@@ -127,8 +144,7 @@ def site_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def _login(url: str, username: str, password: str) -> str:
-    response = httpx.post(f"{url}/api/v1/auth/login",
-                          json={"username": username, "password": password}, timeout=30)
+    response = httpx.post(f"{url}/api/v1/auth/login", json={"username": username, "password": password}, timeout=30)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
@@ -142,8 +158,7 @@ def test_two_worker_processes_share_changes_and_presence(site_env, tmp_path):
     admin, admin_password = f"admin_{suffix}", secrets.token_urlsafe(16)
     clerk, clerk_password = f"clerk_{suffix}", secrets.token_urlsafe(16)
     _cli(site_env, "db", "upgrade")
-    _cli(site_env, "users", "create-admin", admin, "--password-stdin",
-         stdin=admin_password + "\n")
+    _cli(site_env, "users", "create-admin", admin, "--password-stdin", stdin=admin_password + "\n")
 
     workers = [Worker("a", site_env, tmp_path), Worker("b", site_env, tmp_path)]
     clients: list[RealtimeTestClient] = []
@@ -155,9 +170,9 @@ def test_two_worker_processes_share_changes_and_presence(site_env, tmp_path):
         admin_token = _login(a.url, admin, admin_password)
         created = httpx.post(
             f"{a.url}/api/v1/users",
-            json={"username": clerk, "password": clerk_password, "role": "user",
-                  "allowed_tabs": ["inventory"]},
-            headers={"Authorization": f"Bearer {admin_token}"}, timeout=30,
+            json={"username": clerk, "password": clerk_password, "role": "user", "allowed_tabs": ["inventory"]},
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=30,
         )
         assert created.status_code == 201, created.text
         clerk_token = _login(b.url, clerk, clerk_password)
@@ -176,15 +191,17 @@ def test_two_worker_processes_share_changes_and_presence(site_env, tmp_path):
         on_a.wait_for("presence", lambda d: d["room"] == room and both <= _names(d))
         on_b.wait_for("presence", lambda d: d["room"] == room and both <= _names(d))
         assert on_b.update_presence(room, {"viewing": "items"}) == {"ok": True}
-        on_a.wait_for("presence", lambda d: any(
-            u["username"] == clerk and u["state"] == {"viewing": "items"} for u in d["users"]))
+        on_a.wait_for(
+            "presence", lambda d: any(u["username"] == clerk and u["state"] == {"viewing": "items"} for u in d["users"])
+        )
 
         # A change made through worker A reaches the client on worker B.
         sku = f"SKU-{suffix}".upper()
         response = httpx.post(
             f"{a.url}/api/v1/inventory/items",
             json={"sku": sku, "name": "Two-worker test item"},
-            headers={"Authorization": f"Bearer {admin_token}"}, timeout=30,
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=30,
         )
         assert response.status_code == 201, response.text
         event = on_b.wait_for("inventory.item", lambda d: d.get("sku") == sku)
@@ -192,8 +209,7 @@ def test_two_worker_processes_share_changes_and_presence(site_env, tmp_path):
 
         # What a client sends is never relayed: the server alone broadcasts changes.
         assert on_b.emit("inventory.item", {"sku": "FAKE", "action": "deleted"})["ok"] is False
-        on_a.assert_no_event("inventory.item", within=0.5,
-                             predicate=lambda d: d.get("sku") == "FAKE")
+        on_a.assert_no_event("inventory.item", within=0.5, predicate=lambda d: d.get("sku") == "FAKE")
 
         # Leaving on B is seen on A.
         on_b.close()

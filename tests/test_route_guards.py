@@ -54,9 +54,7 @@ def full_site(rm365_site: Any) -> Any:
 
 def test_every_installed_plugin_is_enabled(full_site):
     problems = {
-        p.name: f"{p.state}: {p.error}"
-        for p in full_site.kernel.plugins.plugins.values()
-        if p.state != "enabled"
+        p.name: f"{p.state}: {p.error}" for p in full_site.kernel.plugins.plugins.values() if p.state != "enabled"
     }
     assert problems == {}, "the route walk only covers enabled plugins"
 

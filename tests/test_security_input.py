@@ -6,7 +6,7 @@ from __future__ import annotations
 import types
 
 import pytest
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, UploadFile
 
 from rm365_core import DomainError, Tab, body_limit, check_text, hookimpl, require_tab
 
@@ -26,6 +26,10 @@ def _upload_plugin() -> types.ModuleType:
     @router.post("/echo")
     def echo(body: dict) -> dict:
         return body
+
+    @router.post("/file")
+    async def file(upload: UploadFile) -> dict:
+        return {"name": upload.filename, "bytes": len(await upload.read())}
 
     module.register_routes = hookimpl(lambda: router)
     module.register_tabs = hookimpl(lambda: [Tab(id="upload", title="Upload")])
@@ -133,3 +137,21 @@ def test_raw_utf8_in_a_form_body_is_not_mistaken_for_a_control_character(site):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 401
+
+
+def test_control_characters_in_multipart_text_fields_and_file_names_are_refused(site):
+    client = site.client_with_tabs("upload")
+    clean = client.post("/api/v1/upload/file", files={"upload": ("a.csv", b"xy")})
+    assert clean.json() == {"name": "a.csv", "bytes": 2}
+
+    field = client.post("/api/v1/upload/file", files={"upload": ("a.csv", b"x")}, data={"note": "a\u0001b"})
+    # written by hand: clients escape a control character in a file name, a hostile one need not
+    raw = (
+        b'--b\r\nContent-Disposition: form-data; name="upload"; filename="a\x07.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\nx\r\n--b--\r\n"
+    )
+    name = client.post("/api/v1/upload/file", content=raw, headers={"Content-Type": "multipart/form-data; boundary=b"})
+
+    for response, where in ((field, "note"), (name, "upload")):
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == where and "control character" in response.json()["detail"]

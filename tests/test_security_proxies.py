@@ -29,9 +29,7 @@ def test_no_proxy_is_trusted_by_default_not_even_localhost(rm365_site):
 
 
 def test_a_trusted_proxy_reports_the_client_address(rm365_site):
-    site = rm365_site(
-        plugins=[], discover=False, login_address_max_failures=2, trusted_proxies=["10.9.0.0/24"]
-    )
+    site = rm365_site(plugins=[], discover=False, login_address_max_failures=2, trusted_proxies=["10.9.0.0/24"])
     proxy = _client(site, "10.9.0.5")
     assert [_guess(proxy, "203.0.113.7") for _ in range(3)] == [401, 401, 429]
     assert _guess(proxy, "203.0.113.8") == 401

@@ -94,14 +94,36 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # Pin what the lock file pins, so the outsider gets the versions the suite tests.
     constraints = base / "constraints.txt"
     _run(
-        [uv, "export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-workspace",
-         "--no-header", "--no-annotate", "-o", str(constraints)],
-        cwd=ROOT, env=env,
+        [
+            uv,
+            "export",
+            "--frozen",
+            "--no-hashes",
+            "--no-dev",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+            "-o",
+            str(constraints),
+        ],
+        cwd=ROOT,
+        env=env,
     )
     python = base / "venv" / "bin" / "python"
     _run([uv, "venv", "--quiet", "--python", sys.executable, str(base / "venv")], cwd=base, env=env)
-    install = [uv, "pip", "install", "--quiet", "--python", str(python), "--link-mode=copy",
-               "-c", str(constraints), str(ROOT), str(EXAMPLE)]
+    install = [
+        uv,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(python),
+        "--link-mode=copy",
+        "-c",
+        str(constraints),
+        str(ROOT),
+        str(EXAMPLE),
+    ]
     offline = subprocess.run([*install, "--offline"], capture_output=True, text=True, cwd=base, env=env)
     if offline.returncode != 0:  # the cache may lack the index pages: ask the registry
         _run(install, cwd=base, env=env)
@@ -165,14 +187,14 @@ CHECK_SCRIPT = textwrap.dedent(
 def test_installed_example_route_is_guarded_by_its_tab(venv):
     _run(
         [str(venv["rm365"]), "users", "create-admin", "admin", "--password-stdin"],
-        input=ADMIN_PASSWORD + "\n", cwd=venv["cwd"], env=venv["env"],
+        input=ADMIN_PASSWORD + "\n",
+        cwd=venv["cwd"],
+        env=venv["env"],
     )
     script = venv["cwd"] / "check_hello.py"
     script.write_text(CHECK_SCRIPT)
 
-    result = _run(
-        [str(venv["python"]), str(script)], input=ADMIN_PASSWORD + "\n", cwd=venv["cwd"], env=venv["env"]
-    )
+    result = _run([str(venv["python"]), str(script)], input=ADMIN_PASSWORD + "\n", cwd=venv["cwd"], env=venv["env"])
 
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["plugins"]["hello"] == ["enabled", "0.1.0", "Hello"]

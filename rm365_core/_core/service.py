@@ -88,9 +88,7 @@ class UserService:
             raise ServiceError(403, "only an admin may give the admin role", field="role")
         lacking = sorted(tab for tab in role.allowed_tabs or [] if not actor.has_tab(tab))
         if lacking:
-            raise ServiceError(
-                403, f"role {role.name!r} holds tabs you lack: {', '.join(lacking)}", field="role"
-            )
+            raise ServiceError(403, f"role {role.name!r} holds tabs you lack: {', '.join(lacking)}", field="role")
 
     def _may_manage(self, session: Session, actor: Principal | None, user: User) -> None:
         if not self._limited(actor):
@@ -140,9 +138,7 @@ class UserService:
         session.flush()
         return role
 
-    def update_role(
-        self, session: Session, name: str, tabs: list[str] | None, actor: Principal | None = None
-    ) -> Role:
+    def update_role(self, session: Session, name: str, tabs: list[str] | None, actor: Principal | None = None) -> Role:
         role = self.get_role(session, name)
         if tabs is not None:
             if role.name == ADMIN_ROLE:
@@ -312,12 +308,7 @@ class UserService:
             session.commit()
             raise invalid
         user = session.get(User, row.user_id)
-        if (
-            user is None
-            or not user.active
-            or user.token_version != row.token_version
-            or row.expires_at < _now()
-        ):
+        if user is None or not user.active or user.token_version != row.token_version or row.expires_at < _now():
             raise invalid
         claimed = session.execute(
             update(RefreshToken)

@@ -46,7 +46,7 @@ def test_enrol_card_clock_kiosk_correct_and_export(new_page, live_server, unique
     page.get_by_test_id("person-search").fill(name)
     page.get_by_test_id("person-results").get_by_role("button", name=name).click()
     expect(page.get_by_test_id("card-current")).to_have_text("No card yet")
-    page.get_by_test_id("card-uid").fill(":".join(uid[i:i + 2].lower() for i in range(0, 8, 2)))
+    page.get_by_test_id("card-uid").fill(":".join(uid[i : i + 2].lower() for i in range(0, 8, 2)))
     page.get_by_test_id("card-save").click()
     expect(page.get_by_test_id("card-current")).to_have_text(f"Card {uid}")
     shot(page, "enrollment-card")

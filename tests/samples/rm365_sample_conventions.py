@@ -28,8 +28,12 @@ router = APIRouter(dependencies=[Depends(require_tab("conventions"))])
 #: The numbers 1 to 7, on SQLite and PostgreSQL alike.
 NUMBERS = (
     select(column("n"))
-    .select_from(text("(SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
-                      "UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) AS numbers"))
+    .select_from(
+        text(
+            "(SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
+            "UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) AS numbers"
+        )
+    )
     .order_by(column("n"))
 )
 
