@@ -110,7 +110,7 @@ def serve(
     bridge = _start_demo_bridge(kernel, host, port) if demo else None
     try:
         if workers == 1:
-            uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False)), **common)
+            uvicorn.run(asgi_app(create_app(kernel=kernel, upgrade=False, freeze_heap=True)), **common)
         else:
             kernel.databases.dispose()
             os.environ["RM365_AUTO_UPGRADE"] = "0"  # done above, once, not by every worker
