@@ -277,3 +277,32 @@ def test_an_order_cancelled_since_the_last_export_stops_counting(sales, export, 
     statuses = sorted((i["order_number"], i["status"]) for i in sales.get("/uk")["items"])
     assert statuses == [("1", "canceled"), ("2", "complete")]
     assert sales.get("/history")["items"][1]["rows_updated"] == 1
+
+
+def test_two_imports_of_the_same_export_at_once_keep_each_line_once(site, export, line, make_sales):
+    import threading
+
+    rows = [line(str(n), "2026-11-02", f"SKU-{n % 5}", 1 + n % 3) for n in range(300)]
+    data = export(rows)
+    results: list[dict] = []
+    start = threading.Barrier(2)
+
+    def upload() -> None:
+        sales = make_sales(site.client_with_tabs("salesdata"))
+        start.wait()
+        results.append(sales.upload("uk", data))
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    sales = make_sales(site.client_with_tabs("salesdata"))
+    assert sorted(r["rows_imported"] for r in results) == [0, 300]
+    assert sorted(r["rows_duplicate"] for r in results) == [0, 300]
+    assert sales.get("/uk")["total"] == 300
+    expected: dict[str, int] = {}
+    for n in range(300):
+        expected[f"SKU-{n % 5}"] = expected.get(f"SKU-{n % 5}", 0) + 1 + n % 3
+    assert sales.condensed("uk", since="2026-01-01") == expected
