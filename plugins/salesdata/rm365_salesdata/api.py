@@ -200,7 +200,7 @@ def build_router(settings: SalesdataSettings) -> APIRouter:
 
     @router.get("/rates", response_model=list[RateOut])
     def get_rates(ctx: Ctx, user: Anyone) -> list[dict[str, Any]]:
-        """Stored currency rates, newest first per pair (the newest is the one used)."""
+        """Stored currency rates, newest first per pair (an import converts with the rate of each order's day)."""
         return filters.list_rates(ctx)
 
     @router.put("/rates", response_model=list[RateOut])

@@ -18,7 +18,7 @@ from rm365_core import DomainError, utcnow
 
 from .context import Context, announce
 from .models import ImportError_, ImportRun, Rate
-from .parse import Line, ParseResult, parse_export
+from .parse import Line, ParseResult, Rates, parse_export
 from .pgcopy import CannotCopy, copy_import
 from .settings import Region
 
@@ -208,12 +208,13 @@ SELECT ?, ?, {LINE_COLUMNS} FROM temp.salesdata_staging
 """  # noqa: S608
 
 
-def stored_rates(ctx: Context) -> dict[tuple[str, str], float]:
-    """The latest stored rate of every currency pair (works offline: nothing is fetched)."""
-    rates: dict[tuple[str, str], float] = {}
+def stored_rates(ctx: Context) -> Rates:
+    """Every stored rate of every currency pair with its date (works offline: nothing is fetched)."""
+    rates: Rates = {}
     with ctx.session(readonly=True) as session:
-        for base, quote, rate in session.execute(select(Rate.base, Rate.quote, Rate.rate).order_by(Rate.as_of)):
-            rates[(base, quote)] = rate
+        query = select(Rate.base, Rate.quote, Rate.as_of, Rate.rate).order_by(Rate.as_of)
+        for base, quote, as_of, rate in session.execute(query):
+            rates.setdefault((base, quote), []).append((as_of, rate))
     return rates
 
 
@@ -371,7 +372,7 @@ def _postgres(
     binary: IO[bytes],
     region_id: str,
     region: Region,
-    rates: dict[tuple[str, str], float],
+    rates: Rates,
     result: ParseResult,
     report: Callable[[], None],
     batch_rows: int,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -42,6 +43,8 @@ MAX_MINOR = 10**17
 
 #: A parsed line: order number, SKU, line position, name, created (UTC, naive), local day, qty,
 #: price (minor units), status, currency as exported, grand total (minor), email, customer, group.
+#: Stored currency rates: ``{(base, quote): [(as of, rate), ...]}`` (1 base = rate quote).
+Rates = dict[tuple[str, str], list[tuple[date, float]]]
 Line = tuple[str, str, int, str, datetime, date, int, int, str, str, int, str, str, str]
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
@@ -211,16 +214,14 @@ class RowReader:
     """Checks one record of the export (a list of cells) and makes it a :data:`Line`, or
     records why not in ``result``. The rules every import path shares."""
 
-    def __init__(
-        self, region: Region, rates: dict[tuple[str, str], float], cols: dict[str, int], result: ParseResult
-    ) -> None:
+    def __init__(self, region: Region, rates: Rates, cols: dict[str, int], result: ParseResult) -> None:
         self.read_date = DateReader(region)
         self.currency = region.currency
         self.rates = rates
         self.result = result
         self.cols = cols
         self.width = max(cols.values()) + 1
-        self.converters: dict[str, Callable[[int], int] | None] = {}
+        self.converters: dict[str, Callable[[int, date], int] | None] = {}
         #: The cells of text that are kept, by field, as the export names them.
         self.text_cells = [
             (cols[key], COLUMNS[key])
@@ -320,7 +321,7 @@ class RowReader:
                     f"{self.currency} rate is stored",
                 )
                 return None
-            price, total = convert(price), convert(total)
+            price, total = convert(price, day), convert(total, day)
         i_email, i_cust, i_group = cols.get("email"), cols.get("customer_name"), cols.get("group")
         return (
             order,
@@ -343,7 +344,7 @@ class RowReader:
 def parse_export(
     binary: IO[bytes],
     region: Region,
-    rates: dict[tuple[str, str], float],
+    rates: Rates,
     batch_rows: int,
     result: ParseResult,
 ) -> Iterator[list[Line]]:
@@ -376,11 +377,23 @@ def parse_export(
         yield batch
 
 
-def _converter(currency: str, target: str, rates: dict[tuple[str, str], float]) -> Callable[[int], int] | None:
-    rate = rates.get((currency, target))
-    if rate is None:
-        inverse = rates.get((target, currency))
-        rate = 1 / inverse if inverse else None
-    if not rate or not currency:
+def _converter(currency: str, target: str, rates: Rates) -> Callable[[int, date], int] | None:
+    """``convert(minor, day)`` with the rate of the order's day: the newest stored on or before
+    it, else (an order older than every stored rate) the oldest. None when no rate links the
+    two currencies either way."""
+    if not currency:
         return None
-    return lambda minor: round(minor * rate)
+    dated = [(as_of, rate) for as_of, rate in rates.get((currency, target), []) if rate > 0]
+    if not dated:
+        dated = [(as_of, 1 / rate) for as_of, rate in rates.get((target, currency), []) if rate > 0]
+    if not dated:
+        return None
+    dated.sort()
+    days = [as_of for as_of, _ in dated]
+    values = [rate for _, rate in dated]
+
+    def convert(minor: int, day: date) -> int:
+        index = bisect.bisect_right(days, day) - 1
+        return round(minor * values[max(index, 0)])
+
+    return convert

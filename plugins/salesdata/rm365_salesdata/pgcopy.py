@@ -18,7 +18,7 @@ from typing import IO, Any
 from psycopg2 import DataError
 from psycopg2 import sql as pgsql
 
-from .parse import TEXT_FIELDS, ParseResult, RowReader, local_date_pattern, map_columns
+from .parse import TEXT_FIELDS, ParseResult, Rates, RowReader, local_date_pattern, map_columns
 from .settings import Region
 
 #: Every character ``str.strip()`` removes, so that ``btrim`` trims exactly as Python does.
@@ -185,7 +185,7 @@ def copy_import(
     raw_connection: Any,
     binary: IO[bytes],
     region: Region,
-    rates: dict[tuple[str, str], float],
+    rates: Rates,
     result: ParseResult,
     report: Callable[[], None],
     write_lines: Callable[[list[Any]], None],

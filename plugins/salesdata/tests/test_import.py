@@ -306,3 +306,22 @@ def test_two_imports_of_the_same_export_at_once_keep_each_line_once(site, export
     for n in range(300):
         expected[f"SKU-{n % 5}"] = expected.get(f"SKU-{n % 5}", 0) + 1 + n % 3
     assert sales.condensed("uk", since="2026-01-01") == expected
+
+
+def test_a_conversion_uses_the_rate_of_the_orders_day(sales, export, line):
+    rates = [
+        {"base": "USD", "quote": "GBP", "rate": 0.8, "as_of": "2026-01-01"},
+        {"base": "GBP", "quote": "USD", "rate": 2.0, "as_of": "2026-06-01"},  # 1 USD = 0.5 GBP from June
+    ]
+    assert sales.client.put("/api/v1/salesdata/rates", json=rates).status_code == 200
+    rows = [
+        line("1", "2026-03-02", "A", 1, "10.00", currency="USD", total="10.00"),
+        line("2", "2026-07-01", "B", 1, "10.00", currency="USD", total="10.00"),
+        line("3", "2025-12-01", "C", 1, "10.00", currency="USD", total="10.00"),  # before any rate: the oldest
+    ]
+
+    result = sales.upload("uk", export(rows))
+
+    assert result["rows_imported"] == 3, result
+    prices = {i["sku"]: i["price"] for i in sales.get("/uk")["items"]}
+    assert prices == {"A": 8.0, "B": 5.0, "C": 8.0}
