@@ -383,14 +383,13 @@ def _converter(currency: str, target: str, rates: Rates) -> Callable[[int, date]
     two currencies either way."""
     if not currency:
         return None
-    dated = [(as_of, rate) for as_of, rate in rates.get((currency, target), []) if rate > 0]
-    if not dated:
-        dated = [(as_of, 1 / rate) for as_of, rate in rates.get((target, currency), []) if rate > 0]
-    if not dated:
+    # Either direction of the pair; on a day with both, the one stored for this direction.
+    by_day = {as_of: 1 / rate for as_of, rate in rates.get((target, currency), []) if rate > 0}
+    by_day.update({as_of: rate for as_of, rate in rates.get((currency, target), []) if rate > 0})
+    if not by_day:
         return None
-    dated.sort()
-    days = [as_of for as_of, _ in dated]
-    values = [rate for _, rate in dated]
+    days = sorted(by_day)
+    values = [by_day[day] for day in days]
 
     def convert(minor: int, day: date) -> int:
         index = bisect.bisect_right(days, day) - 1
