@@ -61,3 +61,16 @@ def test_sales_feed_inventory_demand_and_label_prices(client: Any) -> None:
     fr = {r["sku"]: r for r in client.get("/api/v1/labels/candidates", params={"region": "fr"}).json()["items"]}
     assert fr["VITC-1"]["currency"] == "EUR" and fr["VITC-1"]["price_converted"] is False
     assert fr["ZINC-1"]["price_converted"] is True  # only a UK price: converted and marked
+
+
+def test_label_prices_convert_with_the_rate_stored_in_sales_data(client: Any) -> None:
+    assert client.post("/api/v1/inventory/items", json={"sku": "ZINC-1", "name": "Zinc"}).status_code == 201
+    upload(client, "uk", export([("UK3", "ZINC-1", 3, "4.00", "GBP")]))
+    fr = {r["sku"]: r for r in client.get("/api/v1/labels/candidates", params={"region": "fr"}).json()["items"]}
+    assert fr["ZINC-1"]["price"] == "4.68"  # no stored rate yet: the labels setting (1 GBP = 1.17 EUR)
+
+    rate = [{"base": "EUR", "quote": "GBP", "rate": 0.8, "as_of": "2026-01-01"}]  # 1 GBP = 1.25 EUR
+    assert client.put("/api/v1/salesdata/rates", json=rate).status_code == 200
+
+    fr = {r["sku"]: r for r in client.get("/api/v1/labels/candidates", params={"region": "fr"}).json()["items"]}
+    assert (fr["ZINC-1"]["price"], fr["ZINC-1"]["price_converted"]) == ("5.00", True)

@@ -116,8 +116,21 @@ class Prices:
         return None
 
     def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
+        """With the sales data's stored rate of today when it has one, else the labels'
+        own ``rates`` setting."""
         if source == target:
             return amount
+        for service in self.services:
+            rate = getattr(service, "rate", None)
+            if not callable(rate):
+                continue
+            try:
+                found = rate(source, target)
+            except Exception:  # noqa: BLE001 - the setting below still answers
+                log.exception("the salesdata rate service failed for %s to %s", source, target)
+                found = None
+            if found:
+                return amount * Decimal(str(found))
         rates = self.settings.rates
         if source not in rates or target not in rates:
             return None

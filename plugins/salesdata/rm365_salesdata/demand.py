@@ -200,6 +200,8 @@ class DemandService:
       (NL in FR by default), so the keys are the regions the stock pages show.
     - ``demand(skus, regions=None, months=6)`` -> the same per configured region, unmerged.
     - ``latest_price(sku, region)`` -> ``{sku, region, name, price, currency, sold_at}`` or None.
+    - ``rate(base, quote, day=None)`` -> how many ``quote`` one ``base`` buys on ``day`` (today
+      by default) from the stored rates, or None when none links the two.
     """
 
     def __init__(self, kernel: Any) -> None:
@@ -260,3 +262,15 @@ class DemandService:
             "currency": currency,
             "sold_at": info.last_sold_at,
         }
+
+    def rate(self, base: str, quote: str, day: date | None = None) -> float | None:
+        from .importer import stored_rates
+        from .parse import converter
+
+        base, quote = base.upper(), quote.upper()
+        if base == quote:
+            return 1.0
+        convert = converter(base, quote, stored_rates(self.ctx))
+        if convert is None:
+            return None
+        return convert(10**12, day or date.today()) / 10**12

@@ -310,7 +310,7 @@ class RowReader:
         currency = record[cols["currency"]].strip().upper()
         if currency != self.currency:
             if currency not in self.converters:
-                self.converters[currency] = _converter(currency, self.currency, self.rates)
+                self.converters[currency] = converter(currency, self.currency, self.rates)
             convert = self.converters[currency]
             if convert is None:
                 error(
@@ -377,7 +377,7 @@ def parse_export(
         yield batch
 
 
-def _converter(currency: str, target: str, rates: Rates) -> Callable[[int, date], int] | None:
+def converter(currency: str, target: str, rates: Rates) -> Callable[[int, date], int] | None:
     """``convert(minor, day)`` with the rate of the order's day: the newest stored on or before
     it, else (an order older than every stored rate) the oldest. None when no rate links the
     two currencies either way."""
