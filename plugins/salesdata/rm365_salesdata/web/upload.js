@@ -22,7 +22,7 @@ export async function mount(element, ctx) {
     const errorsLink = r.rows_failed
       ? h('button', { class: 'btn btn-sm btn-secondary', type: 'button', onclick: () => downloadErrors(r.import_id) }, 'Download every error as CSV')
       : null;
-    const nothingNew = r.rows_total && !r.rows_imported && !r.rows_failed;
+    const nothingNew = r.rows_total && !r.rows_imported && !r.rows_updated && !r.rows_failed;
     result.replaceChildren(
       h('div', { class: 'panel' },
         h('div', { class: 'panel-head' }, h('h3', {}, r.dry_run ? 'Dry run: nothing was kept' : 'Imported')),
