@@ -59,7 +59,7 @@ def upload(page, data: bytes) -> None:  # noqa: ANN001
     page.get_by_test_id("sd-upload-submit").click()
 
 
-def test_upload_explains_bad_rows_never_doubles_and_demand_matches_a_hand_count(new_page, live_server) -> None:
+def test_upload_explains_bad_rows_never_doubles_and_demand_matches_a_hand_count(new_page, live_server, shot) -> None:
     sku = f"OMEGA-{secrets.token_hex(3).upper()}"
     data, hand_count = export(sku)
     user = f"sales{secrets.token_hex(3)}"
@@ -91,6 +91,15 @@ def test_upload_explains_bad_rows_never_doubles_and_demand_matches_a_hand_count(
     line = condensed.locator("tbody tr", has_text=sku)
     expect(line).to_have_count(1)  # the -MD variant is folded into its base SKU
     expect(line.locator("td").nth(2)).to_have_text(str(hand_count))
+
+    page.get_by_test_id("sd-view-charts").click()
+    canvases = page.get_by_test_id("sd-charts").locator("canvas")
+    expect(canvases).to_have_count(2)
+    drawn = canvases.first.evaluate("c => Chart.getChart(c).data.datasets[0].data.reduce((a, b) => a + b, 0)")
+    with live_server.admin() as client:
+        weeks = client.get("/api/v1/salesdata/uk/charts", params={"months": 6}).json()["weeks"]
+    assert drawn == sum(w["qty"] for w in weeks) > 0
+    shot(page, "salesdata-charts")
 
     open_tab(page, "inventory.management")
     page.get_by_test_id("inv-search").fill(sku)

@@ -1,5 +1,5 @@
 // common.js — shared by the sales data pages: the API base, styles, formatting, a pager and
-// the SVG charts (drawn here, no third-party library and no CDN).
+// the bar charts (Chart.js, vendored in ./vendor: no CDN).
 
 export const API = '/api/v1/salesdata';
 
@@ -51,31 +51,48 @@ export function pager(h, page, { go }) {
     h('button', { class: 'btn btn-sm btn-secondary', disabled: page.page >= pages, onclick: () => go(page.page + 1) }, 'Next'));
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg(tag, attrs = {}, text) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  if (text != null) el.textContent = text;
-  return el;
+let chartLibrary = null;
+
+/** Chart.js, vendored beside this file (no CDN), loaded once on the first chart. */
+export function loadChartLibrary() {
+  if (window.Chart) return Promise.resolve(window.Chart);
+  chartLibrary ||= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL('./vendor/chart.umd.min.js', import.meta.url).href;
+    script.onload = () => resolve(window.Chart);
+    script.onerror = () => { chartLibrary = null; reject(new Error('The chart library did not load')); };
+    document.head.append(script);
+  });
+  return chartLibrary;
 }
 
-/** A bar chart of [{label, value}]; `format` labels the values (e.g. with the currency). */
-export function barChart(points, { title, format = fmt, height = 180 } = {}) {
-  const width = Math.max(320, points.length * 18 + 60);
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height + 40}`, class: 'sd-chart', role: 'img', 'aria-label': title || 'chart' });
-  const max = Math.max(1, ...points.map((p) => p.value));
-  const step = (width - 60) / Math.max(1, points.length);
-  root.append(svg('text', { x: 4, y: 12, class: 'sd-axis' }, format(max)));
-  root.append(svg('line', { x1: 50, y1: height + 4, x2: width, y2: height + 4, class: 'sd-base' }));
-  points.forEach((p, i) => {
-    const barHeight = (p.value / max) * (height - 20);
-    const x = 55 + i * step;
-    const rect = svg('rect', { x, y: height + 4 - barHeight, width: Math.max(2, step - 4), height: barHeight, class: 'sd-bar' });
-    rect.append(svg('title', {}, `${p.label}: ${format(p.value)}`));
-    root.append(rect);
-    if (points.length <= 12 || i % Math.ceil(points.length / 12) === 0) {
-      root.append(svg('text', { x, y: height + 20, class: 'sd-axis' }, p.label));
-    }
-  });
-  return root;
+/** A bar chart of [{label, value}] in a new element; `format` labels the values (e.g. with the
+ * currency). `charts` collects the Chart.js instances so the page can destroy them. */
+export async function barChart(points, { title, format = fmt, height = 220, charts = [] } = {}) {
+  const Chart = await loadChartLibrary();
+  const canvas = document.createElement('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', title || 'chart');
+  canvas.dataset.testid = 'sd-chart';
+  const box = document.createElement('div');
+  box.className = 'sd-chart';
+  box.style.height = `${height}px`;
+  box.append(canvas);
+  const accent = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#3b82f6';
+  const text = getComputedStyle(document.body).color;
+  charts.push(new Chart(canvas, {
+    type: 'bar',
+    data: { labels: points.map((p) => p.label), datasets: [{ label: title, data: points.map((p) => p.value), backgroundColor: accent }] },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => format(c.parsed.y) } } },
+      scales: {
+        x: { ticks: { color: text, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: text, callback: (v) => format(v) } },
+      },
+    },
+  }));
+  return box;
 }

@@ -75,14 +75,20 @@ export async function mount(element, ctx) {
       pager(h, page, { go: (n) => { s.page = n; render(); } })];
   }
 
-  async function renderCharts() {
+  let charts = [];
+  function dropCharts() { for (const chart of charts) chart.destroy(); charts = []; }
+
+  async function renderCharts(drawn) {
     const data = await api.get(`${base}/charts?${qs({ months: state.demand.months, top: 15 })}`);
     const weeks = data.weeks.map((w) => ({ label: w.week.slice(5), value: w.qty }));
     const revenue = data.weeks.map((w) => ({ label: w.week.slice(5), value: w.revenue }));
+    const [units, takings] = await Promise.all([
+      barChart(weeks, { title: 'Units per week', charts: drawn }),
+      barChart(revenue, { title: `Revenue per week in ${data.currency}`, format: (v) => money(v, data.currency), charts: drawn }),
+    ]);
     return [h('div', { class: 'sd-grid', 'data-testid': 'sd-charts' },
-      h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h3', {}, 'Units per week')), barChart(weeks, { title: 'Units per week' })),
-      h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h3', {}, `Revenue per week (${data.currency})`)),
-        barChart(revenue, { title: `Revenue per week in ${data.currency}`, format: (v) => money(v, data.currency) })),
+      h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h3', {}, 'Units per week')), units),
+      h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h3', {}, `Revenue per week (${data.currency})`)), takings),
       h('div', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h3', {}, 'Top SKUs')),
         table(h, [
           { label: 'SKU', value: (r) => r.sku },
@@ -95,9 +101,16 @@ export async function mount(element, ctx) {
   async function render() {
     const mine = ++seq;
     for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.view === view));
+    const drawn = [];
     try {
-      const parts = await ({ lines: renderLines, demand: renderDemand, charts: renderCharts }[view])();
-      if (mine === seq) body.replaceChildren(...parts);
+      const parts = await ({ lines: renderLines, demand: renderDemand, charts: renderCharts }[view])(drawn);
+      if (mine === seq) {
+        dropCharts();
+        charts = drawn;
+        body.replaceChildren(...parts);
+      } else {
+        for (const chart of drawn) chart.destroy();
+      }
     } catch (err) {
       if (mine === seq) body.replaceChildren(h('div', { class: 'panel-error' }, err.message));
     }
@@ -112,5 +125,5 @@ export async function mount(element, ctx) {
     }),
     realtime.on('salesdata.filters', (event) => { if (view === 'demand' && (!event?.region || event.region === region)) render(); }),
   ];
-  return () => { for (const o of off) o(); realtime.leave?.(room); };
+  return () => { for (const o of off) o(); realtime.leave?.(room); dropCharts(); };
 }
