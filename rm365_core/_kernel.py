@@ -22,7 +22,7 @@ from ._realtime_access import ACCESS_KEY, RealtimeSettings
 from ._realtime_rooms import Intent, RoomPolicy
 from ._route_guards import unguarded
 from ._settings import PluginSettings, Settings, SettingsError
-from ._tabs import Tab
+from ._tabs import Tab, mark_explicit
 from .hookspecs import DeviceHandler
 
 if TYPE_CHECKING:
@@ -182,6 +182,8 @@ class Kernel:
             self.tabs.append(
                 Tab(**{**tab.__dict__, "plugin": name})  # remember the owner
             )
+            if tab.explicit:
+                mark_explicit(tab.id)
         self.room_policies += [(name, policy) for policy in policies]
         self.intents.update({intent.event: (name, intent) for intent in intents})
         for router in routers:

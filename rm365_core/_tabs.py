@@ -13,7 +13,9 @@ class Tab:
     """A permission tab, and the UI tab of the same id when it has a ``module``.
 
     ``id`` is dotted: ``inventory.adjustments`` is a child of ``inventory``; holding the
-    parent grants the child. ``module`` is the URL of the ES module that renders the tab
+    parent grants the child, unless the child is ``explicit``: then only a grant of the tab
+    itself (or of every tab, ``*``) gives it, e.g. the supervisor actions under a page that
+    others may only look at. ``module`` is the URL of the ES module that renders the tab
     (a plugin's files under ``web/`` are served at ``/plugins/<plugin>/``).
     """
 
@@ -23,6 +25,7 @@ class Tab:
     order: int = 100
     module: str | None = None
     description: str = ""
+    explicit: bool = False
     plugin: str = field(default="", compare=False)
 
     @property
@@ -30,13 +33,28 @@ class Tab:
         return self.id.rsplit(".", 1)[0] if "." in self.id else None
 
 
+#: Ids of the registered ``explicit`` tabs (an id names the same tab in every site of a process).
+_EXPLICIT: set[str] = set()
+
+
+def mark_explicit(tab_id: str) -> None:
+    """Record that ``tab_id`` is granted only by name (the kernel calls this on registration)."""
+    _EXPLICIT.add(tab_id)
+
+
 def holds(granted: Iterable[str], tab: str) -> bool:
-    """True when ``granted`` includes ``tab`` itself, one of its ancestors, or every tab."""
+    """True when ``granted`` includes ``tab`` itself, one of its ancestors, or every tab. An
+    ancestor above an explicit tab (``tab`` itself or one of its ancestors) does not count."""
     granted = set(granted)
     if ALL_TABS in granted:
         return True
     parts = tab.split(".")
-    return any(".".join(parts[:i]) in granted for i in range(1, len(parts) + 1))
+    start = 1
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in _EXPLICIT:
+            start = i
+            break
+    return any(".".join(parts[:i]) in granted for i in range(start, len(parts) + 1))
 
 
 def tab_tree(tabs: Iterable[Tab], granted: Iterable[str] | None = None) -> list[dict[str, object]]:
@@ -62,6 +80,7 @@ def tab_tree(tabs: Iterable[Tab], granted: Iterable[str] | None = None) -> list[
                 "module": t.module,
                 "description": t.description,
                 "plugin": t.plugin,
+                "explicit": t.explicit,
                 "children": build(t.id),
             }
             for t in nodes

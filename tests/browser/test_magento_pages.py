@@ -97,7 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, store: FakeMagento) -> Iter
             for name, tabs in (
                 ("packer", ["magento.pickpack"]),
                 ("packer2", ["magento.pickpack"]),
-                ("boss", ["magento"]),
+                ("boss", ["magento", "magento.dashboard.admin"]),
             ):
                 response = client.post(
                     "/api/v1/users",

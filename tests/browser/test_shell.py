@@ -137,6 +137,12 @@ def test_admin_creates_a_role_and_a_user_from_the_ui(new_page, live_server, uniq
     dialog.get_by_test_id("tab-check-*").uncheck()
     expect(dialog.get_by_test_id("tab-check-system")).to_be_enabled()
     expect(dialog.get_by_test_id("tab-check-system")).not_to_be_checked()
+    # A parent implies its children, except an explicit one (the Magento supervisor actions).
+    dialog.get_by_test_id("tab-check-magento").check()
+    expect(dialog.get_by_test_id("tab-check-magento.dashboard")).to_be_disabled()
+    expect(dialog.get_by_test_id("tab-check-magento.dashboard.admin")).to_be_enabled()
+    expect(dialog.get_by_test_id("tab-check-magento.dashboard.admin")).not_to_be_checked()
+    dialog.get_by_test_id("tab-check-magento").uncheck()
     dialog.get_by_test_id("tab-check-system").check()
     dialog.get_by_test_id("role-form-submit").click()
     expect(dialog).to_have_count(0)

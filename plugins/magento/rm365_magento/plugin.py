@@ -44,6 +44,7 @@ def register_tabs() -> list[Tab]:
             id="magento.dashboard.admin",
             title="Supervisor actions",
             order=30,
+            explicit=True,  # watching the sessions is not being their supervisor
             description="Force-cancel, force-complete, assign, take over, allow over-scans",
         ),
     ]

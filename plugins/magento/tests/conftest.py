@@ -63,7 +63,7 @@ def other_packer(site: Any) -> Any:
 
 @pytest.fixture
 def supervisor(site: Any) -> Any:
-    return site.client_with_tabs("magento")
+    return site.client_with_tabs("magento", "magento.dashboard.admin")
 
 
 def start(client: Any, order: str = "1000001", type_: str = "pick") -> dict[str, Any]:

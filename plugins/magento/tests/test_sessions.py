@@ -215,6 +215,11 @@ def test_supervisor_actions_need_the_admin_tab(
     viewer = site.client_with_tabs("magento.pickpack")
     assert viewer.post(f"{BASE}/sessions/{sid}/take-over").status_code == 403
     assert viewer.get(f"{BASE}/sessions/{sid}").status_code == 200
+    # Watching every session (the dashboard, or the whole magento tab) is not supervising them.
+    for watcher in (site.client_with_tabs("magento.dashboard"), site.client_with_tabs("magento")):
+        assert watcher.get(f"{BASE}/sessions/{sid}").status_code == 200
+        assert watcher.post(f"{BASE}/sessions/{sid}/force-cancel").status_code == 403
+        assert "magento.dashboard.admin" not in watcher.get("/api/v1/auth/me").json()["allowed_tabs"]
     assigned = supervisor.post(f"{BASE}/sessions/{sid}/assign", json={"username": other_packer.username})
     assert assigned.json()["owner"] == other_packer.username
     taken = supervisor.post(f"{BASE}/sessions/{sid}/take-over").json()

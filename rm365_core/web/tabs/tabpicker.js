@@ -15,7 +15,8 @@ export function tabTitles(tree, into = new Map()) {
 
 /**
  * A checkbox tree of `tree` with `selected` ticked. Ticking a parent ticks and disables its
- * children, because holding a parent grants them. `value()` returns the smallest list that
+ * children, because holding a parent grants them (except an `explicit` child, which stays
+ * its own choice). `value()` returns the smallest list that
  * grants the same tabs: "*" alone, or the ticked tabs without their implied descendants.
  * Granted ids that are not in the tree (a disabled plugin's tabs) are listed apart and kept
  * unless unticked, so saving a form never silently drops them.
@@ -27,7 +28,9 @@ export function tabPicker(tree, selected = [], { allowAll = true, label = 'Tabs'
   const boxes = []; // {id, input, label, ancestors}
   let allBox = null;
 
-  function node(tab, ancestors) {
+  function node(tab, above) {
+    // An explicit tab is given only by name: no tab above it implies it.
+    const ancestors = tab.explicit ? [] : above;
     own.set(tab.id, chosen.has(tab.id));
     const input = h('input', { type: 'checkbox', value: tab.id, 'data-testid': `tab-check-${tab.id}` });
     const row = h('label', { class: 'check' }, input, h('span', {}, tab.title), h('span', { class: 'tab-id' }, tab.id));
