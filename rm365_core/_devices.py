@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ._errors import DomainError
@@ -227,6 +227,21 @@ class Devices:
             session.delete(device)
             self._changed(session, device_id, "deleted")
         self._disconnect(device_id)
+
+    def prune_events(self, keep_days: int | None = None) -> int:
+        """Forget device events received more than ``keep_days`` ago (the setting by default),
+        except those still pending; the number deleted."""
+        from ._core.models import DeviceEventRecord
+
+        keep = keep_days if keep_days is not None else self.kernel.settings.device_events_keep_days
+        cutoff = utcnow() - timedelta(days=keep)
+        with self.kernel.databases.session("core") as session:
+            result = session.execute(
+                delete(DeviceEventRecord).where(
+                    DeviceEventRecord.received_at < cutoff, DeviceEventRecord.state != "pending"
+                )
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def dead_letters(self, device_id: int) -> Any:
         """The select of the device's refused events, newest first (for ``paginate``)."""

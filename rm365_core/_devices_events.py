@@ -12,7 +12,9 @@ A batch from a bridge is handled in order, oldest first:
 3. **Record**: one transaction marks the outcomes; only then the bridge gets its answer.
 
 A crash between a handler's commit and step 3 leaves the event ``pending``: the retry runs
-the handlers again, which is why handlers also keep (device id, event id) unique.
+the handlers again, which is why handlers also keep (device id, event id) unique. That also
+covers a copy a bridge sends after the daily job forgot the event here
+(``RM365_DEVICE_EVENTS_KEEP_DAYS``, 90 by default).
 """
 
 from __future__ import annotations

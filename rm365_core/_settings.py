@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     #: Largest request body (bytes) a route takes unless it declares more with ``body_limit``.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
     auth_cache_seconds: float = Field(default=1.0, ge=0)
+    #: Days the server remembers each device event (its id, for applying it once, and the dead
+    #: letters): older ones are deleted by a daily job. Handlers keep their own (device, event
+    #: id) unique, so a copy sent later still lands once.
+    device_events_keep_days: int = Field(default=90, ge=2, le=3650)
     auto_upgrade: bool | None = None
     #: Threads per worker for sync routes and database work. Few threads queue fairly;
     #: many threads fight over the GIL and starve the event loop (long latency tails).

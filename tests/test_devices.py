@@ -401,3 +401,29 @@ def test_an_online_handler_may_send_a_command_at_once(rm365_site):
     assert done.wait(10)
     assert replies == [{"count": 0}]
     assert bridge.received == [("fingerprint.sync", {"templates": [], "threshold": 40})]
+
+
+def test_device_events_older_than_the_setting_are_forgotten_by_a_daily_job(site, admin, recorder):
+    from sqlalchemy import update
+
+    from rm365_core._core.models import DeviceEventRecord
+
+    device_id, token = site.pair_device()
+    bridge = _bridge(site, token)
+    events = [bridge.event("card.read", {"uid": uid}) for uid in ("A1", "REFUSED", "A2")]
+    assert [r["status"] for r in bridge.send(events)] == ["accepted", "rejected", "accepted"]
+    assert site.kernel.devices.prune_events() == 0  # received just now
+
+    now = datetime.now(UTC)
+    with site.kernel.databases.session("core") as session:
+        for event, days in ((events[0], 91), (events[1], 91), (events[2], 89)):
+            session.execute(
+                update(DeviceEventRecord)
+                .where(DeviceEventRecord.event_id == event["id"])
+                .values(received_at=now - timedelta(days=days))
+            )
+
+    assert site.kernel.devices.prune_events() == 2
+    assert admin.get(f"/api/v1/devices/{device_id}/dead-letters").json()["total"] == 0
+    assert bridge.send([events[2]])[0]["status"] == "duplicate"  # still remembered
+    assert "prune-device-events" in {job.name for job in site.kernel.jobs.jobs.values()}

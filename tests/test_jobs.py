@@ -153,7 +153,7 @@ def test_a_periodic_job_starts_once_per_period_however_many_processes_try(rm365_
     started = []
     for now in (start + 1, start + 1, start + 30, start + HOUR - 1, start + HOUR + 5):
         for kernel in (site.kernel, other, site.kernel):
-            started += kernel.jobs.start_due_periodic(float(now))
+            started += [run for run in kernel.jobs.start_due_periodic(float(now)) if run.name == "jobs.hourly"]
     assert len(started) == 2
     with site.kernel.databases.session("core", readonly=True) as session:
         periods = session.scalars(

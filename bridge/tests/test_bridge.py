@@ -117,6 +117,9 @@ def test_a_rejected_event_is_dead_lettered_and_shown_by_status(site, paired, pun
         _swipe(feed, "card REFUSED", "card 0B")
         wait_until(lambda: punches.uids() == ["0B"], what="the good punch")
         wait_until(lambda: bridge.outbox.dead_letter_count() == 1, what="a dead letter")
+        # The server applies the good punch before its answer reaches the bridge (the two
+        # swipes may go in two batches): the queue empties only once that answer is settled.
+        wait_until(lambda: len(bridge.outbox) == 0, what="the queue settled")
     finally:
         bridge.stop()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from .._jobs import Job
 from .._tabs import Tab
 from ..hookspecs import hookimpl
 from . import api
@@ -37,6 +39,16 @@ def register_routes() -> list[Any]:
         devices_api.devices_router,
         devices_api.pair_router,
     ]
+
+
+@hookimpl
+def register_jobs() -> list[Job]:
+    return [Job(name="prune-device-events", func=prune_device_events, every=timedelta(days=1), tab="system")]
+
+
+def prune_device_events(kernel: Any, progress: Any) -> dict[str, int]:
+    """Daily: forget device events older than RM365_DEVICE_EVENTS_KEEP_DAYS."""
+    return {"deleted": kernel.devices.prune_events()}
 
 
 @hookimpl
