@@ -42,12 +42,22 @@ class _Reporting(io.RawIOBase):
         self.report = report
         #: What ``report`` raised (the driver hands on only that the read failed).
         self.error: BaseException | None = None
+        self._tail = b"\n"  # the end of the bytes read so far (the header ended a line)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.binary.read(size)
+        # A line holding only a backslash and a dot ends COPY's data early: such a file is
+        # read by Python instead, so no row after it is lost.
+        window = self._tail + chunk
+        if any(marker in window for marker in (b"\n\\.\n", b"\n\\.\r", b"\r\\.\r", b"\r\\.\n")) or (
+            not chunk and window.endswith((b"\n\\.", b"\r\\."))
+        ):
+            self.error = CannotCopy("a line holds only \\.")
+            raise self.error
+        self._tail = window[-3:]
         try:
             self.report()
         except BaseException as exc:
@@ -220,10 +230,10 @@ def copy_import(
                 raise source.error from None
             raise
         total = cursor.rowcount
-    except DataError as exc:
+    except (DataError, CannotCopy) as exc:
         cursor.execute("ROLLBACK TO SAVEPOINT salesdata_copy")
         cursor.close()
-        raise CannotCopy(str(exc).splitlines()[0]) from None
+        raise CannotCopy(str(exc).splitlines()[0] if str(exc) else "COPY cannot read it") from None
     cursor.execute("RELEASE SAVEPOINT salesdata_copy")
     result.rows_total = total
     cursor.execute("SET LOCAL work_mem = '64MB'")  # the sorts of a large file stay in memory

@@ -78,3 +78,24 @@ def test_a_quantity_or_price_too_large_to_store_is_a_row_error(sales, export, li
 
     assert result["rows_imported"] == 0
     assert [(e["row"], e["column"]) for e in result["errors"]] == [(2, "Product Qty"), (3, "Product Price")]
+
+
+def test_a_line_holding_only_a_backslash_and_a_dot_loses_nothing(sales, export, line):
+    rows = [line("1", "2026-11-02", "A", name="first\n\\.\nlast"), line("2", "2026-11-02", "B", 2)]
+
+    result = sales.upload("uk", export(rows))
+
+    assert (result["rows_total"], result["rows_imported"]) == (2, 2), result
+    names = {i["sku"]: i["name"] for i in sales.get("/uk")["items"]}
+    assert names == {"A": "first\n\\.\nlast", "B": "Item B"}
+
+
+def test_a_stray_line_of_backslash_dot_is_a_bad_row_and_the_rows_after_it_still_import(sales, export, line):
+    head, first, second = export([line("1", "2026-11-02", "A"), line("2", "2026-11-02", "B", 2)]).split(b"\r\n")[:3]
+    data = b"\r\n".join([head, first, b"\\.", second, b""])
+
+    result = sales.upload("uk", data)
+
+    assert (result["rows_total"], result["rows_imported"], result["rows_failed"]) == (3, 2, 1), result
+    assert result["errors"][0]["row"] == 3
+    assert sales.condensed("uk", since="2026-01-01") == {"A": 1, "B": 2}
