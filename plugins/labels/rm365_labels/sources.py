@@ -102,6 +102,7 @@ class Prices:
     def __init__(self, kernel: Any, settings: LabelsSettings) -> None:
         self.settings = settings
         self.services = _price_services(kernel)
+        self._rates: dict[tuple[str, str], float | None] = {}
 
     def _latest(self, sku: str, region: str) -> tuple[Decimal, str] | None:
         currency = self.settings.regions[region].currency
@@ -115,22 +116,33 @@ class Prices:
                 return found
         return None
 
+    def _stored_rate(self, source: str, target: str) -> float | None:
+        """The sales data's rate of today for the pair, asked once per pair (a list of
+        candidates converts many prices with the same few rates)."""
+        if (source, target) not in self._rates:
+            found = None
+            for service in self.services:
+                rate = getattr(service, "rate", None)
+                if not callable(rate):
+                    continue
+                try:
+                    found = rate(source, target)
+                except Exception:  # noqa: BLE001 - the labels setting still answers
+                    log.exception("the salesdata rate service failed for %s to %s", source, target)
+                    found = None
+                if found:
+                    break
+            self._rates[(source, target)] = found
+        return self._rates[(source, target)]
+
     def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
         """With the sales data's stored rate of today when it has one, else the labels'
         own ``rates`` setting."""
         if source == target:
             return amount
-        for service in self.services:
-            rate = getattr(service, "rate", None)
-            if not callable(rate):
-                continue
-            try:
-                found = rate(source, target)
-            except Exception:  # noqa: BLE001 - the setting below still answers
-                log.exception("the salesdata rate service failed for %s to %s", source, target)
-                found = None
-            if found:
-                return amount * Decimal(str(found))
+        found = self._stored_rate(source, target)
+        if found:
+            return amount * Decimal(str(found))
         rates = self.settings.rates
         if source not in rates or target not in rates:
             return None
