@@ -20,12 +20,12 @@ LINE_COLUMNS = (
 
 _PG_STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS salesdata_staging (
-    ord bigint, order_number varchar(64) NOT NULL, sku varchar(64) NOT NULL, line_no integer NOT NULL,
-    name varchar(255) NOT NULL, created_at timestamptz NOT NULL, day date NOT NULL,
-    qty integer NOT NULL, price_minor bigint NOT NULL, status varchar(40) NOT NULL,
+    ord bigint, order_number varchar(64) COLLATE "C" NOT NULL, sku varchar(64) COLLATE "C" NOT NULL,
+    line_no integer NOT NULL, name varchar(255) NOT NULL, created_at timestamptz NOT NULL, day date NOT NULL,
+    qty integer NOT NULL, price_minor bigint NOT NULL, status varchar(40) COLLATE "C" NOT NULL,
     currency varchar(3) NOT NULL, grand_total_minor bigint NOT NULL,
-    customer_email varchar(255) NOT NULL, customer_name varchar(255) NOT NULL,
-    customer_group varchar(64) NOT NULL
+    customer_email varchar(255) COLLATE "C" NOT NULL, customer_name varchar(255) NOT NULL,
+    customer_group varchar(64) COLLATE "C" NOT NULL
 ) ON COMMIT DROP
 """
 _PG_COPY = (
@@ -43,7 +43,7 @@ WITH ins AS (
 ), summary AS (
     INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
-    FROM ins GROUP BY day, sku, status, customer_group
+    FROM ins GROUP BY day, sku, status, customer_group ORDER BY day, sku, status, customer_group
     ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
         qty = salesdata_daily.qty + EXCLUDED.qty,
         revenue_minor = salesdata_daily.revenue_minor + EXCLUDED.revenue_minor,
@@ -52,7 +52,7 @@ WITH ins AS (
     INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, date_trunc('month', day)::date, sku, status, customer_group, sum(qty),
         sum(qty * price_minor), count(*)
-    FROM ins GROUP BY 2, sku, status, customer_group
+    FROM ins GROUP BY 2, sku, status, customer_group ORDER BY 2, sku, status, customer_group
     ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
         qty = salesdata_monthly.qty + EXCLUDED.qty,
         revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
@@ -142,17 +142,30 @@ ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
 """
 
 # The latest name of each SKU, and its latest positive price, for the labels' price lookup.
+# The latest name and the latest positive price of each SKU of the import (hashed by SKU, no sort
+# of the lines), kept where they are newer than what is stored.
 _PG_SKUS = """
+WITH latest AS (
+    SELECT sku, max(created_at) AS sold_at, max(created_at) FILTER (WHERE price_minor > 0) AS priced_at
+    FROM salesdata_staging GROUP BY sku
+), named AS (
+    SELECT DISTINCT ON (s.sku) s.sku, s.name FROM salesdata_staging s
+    JOIN latest l ON s.sku = l.sku AND s.created_at = l.sold_at ORDER BY s.sku, s.name
+), priced AS (
+    SELECT DISTINCT ON (s.sku) s.sku, s.price_minor FROM salesdata_staging s
+    JOIN latest l ON s.sku = l.sku AND s.created_at = l.priced_at WHERE s.price_minor > 0
+    ORDER BY s.sku, s.price_minor
+)
 INSERT INTO salesdata_skus AS k (region, sku, name, last_sold_at, price_minor, price_at)
-SELECT DISTINCT ON (sku) %(region)s, sku, name, created_at, NULL::bigint, NULL::timestamptz
-FROM salesdata_staging ORDER BY sku, created_at DESC
-ON CONFLICT (region, sku) DO UPDATE SET name = EXCLUDED.name, last_sold_at = EXCLUDED.last_sold_at
-WHERE EXCLUDED.last_sold_at >= k.last_sold_at;
-INSERT INTO salesdata_skus AS k (region, sku, name, last_sold_at, price_minor, price_at)
-SELECT DISTINCT ON (sku) %(region)s, sku, name, created_at, price_minor, created_at
-FROM salesdata_staging WHERE price_minor > 0 ORDER BY sku, created_at DESC
-ON CONFLICT (region, sku) DO UPDATE SET price_minor = EXCLUDED.price_minor, price_at = EXCLUDED.price_at
-WHERE k.price_at IS NULL OR EXCLUDED.price_at >= k.price_at
+SELECT %(region)s, l.sku, n.name, l.sold_at, p.price_minor, l.priced_at
+FROM latest l JOIN named n ON n.sku = l.sku LEFT JOIN priced p ON p.sku = l.sku
+ON CONFLICT (region, sku) DO UPDATE SET
+    name = CASE WHEN EXCLUDED.last_sold_at >= k.last_sold_at THEN EXCLUDED.name ELSE k.name END,
+    last_sold_at = greatest(k.last_sold_at, EXCLUDED.last_sold_at),
+    price_minor = CASE WHEN EXCLUDED.price_at >= k.price_at OR k.price_at IS NULL AND EXCLUDED.price_at IS NOT NULL
+        THEN EXCLUDED.price_minor ELSE k.price_minor END,
+    price_at = CASE WHEN EXCLUDED.price_at >= k.price_at OR k.price_at IS NULL AND EXCLUDED.price_at IS NOT NULL
+        THEN EXCLUDED.price_at ELSE k.price_at END
 """
 
 _SQLITE_STAGING = """

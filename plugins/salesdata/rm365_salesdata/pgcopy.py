@@ -108,7 +108,7 @@ WITH r AS (
         {name} AS nm, {email} AS em, {customer} AS cu, {group} AS gr, concat({text_cells}) ~ %(controls)s AS bad
     FROM salesdata_raw
 ), n AS (
-    SELECT r.*, row_number() OVER (PARTITION BY o ORDER BY ord) AS line_no,
+    SELECT r.*, row_number() OVER (PARTITION BY o COLLATE "C" ORDER BY ord) AS line_no,
         CASE WHEN cr ~ %(iso)s THEN 1 WHEN cr ~ %(local)s THEN 2 ELSE 0 END AS form,
         split_part(cr, ' ', 1) AS dp, split_part(cr, ' ', 2) AS tp
     FROM r WHERE o <> ''
@@ -174,7 +174,7 @@ def _others_sql(width: int, order_cell: int) -> pgsql.Composed:
     return pgsql.SQL("""
 SELECT line_no, row, {cells}
 FROM (
-    SELECT raw.*, row_number() OVER (PARTITION BY btrim({order}, %(ws)s) ORDER BY raw.ord) AS line_no,
+    SELECT raw.*, row_number() OVER (PARTITION BY btrim({order}, %(ws)s) COLLATE "C" ORDER BY raw.ord) AS line_no,
         1 + raw.ord + coalesce(sum(breaks) OVER (ORDER BY raw.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
             AS row,
         s.ord IS NOT NULL AS taken
@@ -236,7 +236,8 @@ def copy_import(
         raise CannotCopy(str(exc).splitlines()[0] if str(exc) else "COPY cannot read it") from None
     cursor.execute("RELEASE SAVEPOINT salesdata_copy")
     result.rows_total = total
-    cursor.execute("SET LOCAL work_mem = '64MB'")  # the sorts of a large file stay in memory
+    # The sorts and the hashes of a large file (a million lines) stay in memory, to the commit.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
     statement, params = _classify_sql(region, cols)
     cursor.execute(statement, params)
     plain = cursor.rowcount

@@ -156,6 +156,22 @@ def test_latest_price_is_the_latest_positive_price_in_the_region(site, sales, ex
     assert service.latest_price("VIT-1", "fr") is None
 
 
+def test_a_later_import_of_older_orders_leaves_the_newer_name_and_price(site, sales, export, line):
+    service = site.kernel.services.get("salesdata.prices")
+    sales.upload("uk", export([line("5", ago(5), "VIT-1", price="8.49", name="Vitamin new")]))
+    sales.upload("uk", export([line("1", ago(20), "VIT-1", price="9.99", name="Vitamin old")]))
+
+    assert (service.latest_price("VIT-1", "uk")["price"], service.latest_price("VIT-1", "uk")["name"]) == (
+        8.49,
+        "Vitamin new",
+    )
+
+    sales.upload("uk", export([line("9", ago(1), "VIT-1", price="0.00", name="Vitamin newest")]))
+    price = service.latest_price("VIT-1", "uk")
+
+    assert (price["price"], price["name"]) == (8.49, "Vitamin newest")
+
+
 def test_the_inventory_pages_show_the_demand_that_matches_a_hand_count(rm365_site, export, fixture_rows, make_sales):
     site = rm365_site(plugins=["salesdata", "inventory"])
     sales = make_sales(site.client_with_tabs("salesdata"))
