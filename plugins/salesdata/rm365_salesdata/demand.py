@@ -1,6 +1,7 @@
-"""Demand: units sold per base SKU over a window, read from the daily summary (kept by the
-imports) less the few lines the filters remove (found through their indexes), with variant
-SKUs folded into their base and manual aliases applied. Never rebuilt on a read."""
+"""Demand: units sold per base SKU over a window, read from the monthly and daily summaries
+(kept by the imports) less what the excluded customers and thresholds remove (kept by the
+imports and the filter changes), with variant SKUs folded into their base and manual aliases
+applied. Never rebuilt on a read, and the lines are not read at all."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from .context import Context
-from .models import Alias, DailySales, Exclusion, MonthlySales, SaleLine, SkuInfo, Threshold
+from .models import Alias, DailySales, Exclusion, MonthlySales, RemovedSales, SkuInfo
 
 
 def variant_pattern(suffixes: list[str]) -> re.Pattern[str] | None:
@@ -88,8 +89,7 @@ def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = Non
     excluded_statuses = list(region.excluded_statuses)
     totals: dict[str, int] = {}
     with ctx.session(readonly=True) as session:
-        emails, groups = _exclusions(session, region_id)
-        excluded_groups = groups
+        excluded_groups = _excluded_groups(session, region_id)
         months_from = next_month_start(start) if end is None else None
         daily = select(DailySales.sku, func.sum(DailySales.qty)).where(
             DailySales.region == region_id,
@@ -112,18 +112,15 @@ def raw_totals(ctx: Context, region_id: str, start: date, end: date | None = Non
         if months_from is None or months_from > start:
             for sku, qty in session.execute(daily.group_by(DailySales.sku)):
                 totals[sku] = totals.get(sku, 0) + int(qty)
-        removed = _removed_lines(session, region_id, start, end, excluded_statuses, emails, excluded_groups)
+        removed = _removed_lines(session, region_id, start, end, excluded_statuses, excluded_groups)
         for sku, qty in removed:
             totals[sku] = totals.get(sku, 0) - int(qty)
     return totals
 
 
-def _exclusions(session: Any, region_id: str) -> tuple[list[str], list[str]]:
-    emails: list[str] = []
-    groups: list[str] = []
-    for kind, value in session.execute(select(Exclusion.kind, Exclusion.value).where(Exclusion.region == region_id)):
-        (emails if kind == "email" else groups).append(value)
-    return emails, groups
+def _excluded_groups(session: Any, region_id: str) -> list[str]:
+    query = select(Exclusion.value).where(Exclusion.region == region_id, Exclusion.kind == "group")
+    return list(session.scalars(query))
 
 
 def _removed_lines(
@@ -132,31 +129,20 @@ def _removed_lines(
     start: date,
     end: date | None,
     excluded_statuses: list[str],
-    emails: list[str],
     excluded_groups: list[str],
 ) -> list[tuple[str, int]]:
-    """Units per SKU of the lines an excluded customer or a threshold leaves out (each line
-    once; lines of excluded groups are already out of the summaries read)."""
-    threshold = session.get(Threshold, region_id)
-    conditions: list[Any] = []
-    if emails:
-        conditions.append(SaleLine.customer_email.in_(emails))
-    if threshold is not None and threshold.max_line_qty is not None:
-        conditions.append(SaleLine.qty > threshold.max_line_qty)
-    if threshold is not None and threshold.max_order_total_minor is not None:
-        conditions.append(SaleLine.grand_total_minor > threshold.max_order_total_minor)
-    if not conditions:
-        return []
-    query = select(SaleLine.sku, func.sum(SaleLine.qty)).where(
-        SaleLine.region == region_id,
-        or_(*conditions),
-        SaleLine.day >= start,
-        SaleLine.status.not_in(excluded_statuses),
-        SaleLine.customer_group.not_in(excluded_groups),
+    """Units per SKU that excluded customers and thresholds leave out (each line once; lines
+    of excluded groups are already out of the summaries read), from the quantities the
+    imports and the filter changes keep (:mod:`.removed`)."""
+    query = select(RemovedSales.sku, func.sum(RemovedSales.qty)).where(
+        RemovedSales.region == region_id,
+        RemovedSales.day >= start,
+        RemovedSales.status.not_in(excluded_statuses),
+        RemovedSales.customer_group.not_in(excluded_groups),
     )
     if end is not None:
-        query = query.where(SaleLine.day <= end)
-    return [(sku, int(qty)) for sku, qty in session.execute(query.group_by(SaleLine.sku))]
+        query = query.where(RemovedSales.day <= end)
+    return [(sku, int(qty)) for sku, qty in session.execute(query.group_by(RemovedSales.sku)) if qty]
 
 
 def condensed(ctx: Context, region_id: str, start: date, end: date | None = None) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from rm365_core import DomainError, utcnow
 
 from .context import Context, announce
 from .models import Alias, Exclusion, FilterChange, Rate, Threshold
+from .removed import refresh
 
 KINDS = ("email", "group")
 
@@ -95,6 +96,8 @@ def add_exclusion(ctx: Context, region_id: str, kind: str, value: str, username:
         row = Exclusion(region=region_id, kind=kind, value=value, created_by=username)
         session.add(row)
         _log(session, username, "add", f"exclude-{kind}", value, region_id)
+        if kind == "email":
+            refresh(session, region_id)
         session.flush()
         return exclusion_out(row)
 
@@ -106,6 +109,8 @@ def delete_exclusion(ctx: Context, region_id: str, exclusion_id: int, username: 
             raise DomainError(404, f"no exclusion {exclusion_id} in {region_id}", field="id")
         session.delete(row)
         _log(session, username, "delete", f"exclude-{row.kind}", row.value, region_id)
+        if row.kind == "email":
+            refresh(session, region_id)
 
 
 def get_thresholds(ctx: Context, region_id: str) -> dict[str, Any]:
@@ -145,6 +150,7 @@ def set_thresholds(
             f"max_line_qty={max_line_qty} max_order_total={max_order_total}",
             region_id,
         )
+        refresh(session, region_id)
     return get_thresholds(ctx, region_id)
 
 

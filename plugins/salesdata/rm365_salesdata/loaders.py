@@ -1,8 +1,9 @@
 """The two loaders of an import, and their SQL: validated lines into a staging table, then into
-the lines and both summaries in the import's transaction. PostgreSQL: ``COPY`` into a temporary
-staging table and one merge; SQLite: ``executemany`` of batches into a temp table, known lines
-deleted, the rest inserted. Lines already there whose status changed take the new status, and
-the summaries move their quantity with them."""
+the lines, both summaries and the quantities the demand filters remove (:mod:`.removed`), in the
+import's transaction. PostgreSQL: ``COPY`` into a temporary staging table and one merge;
+SQLite: ``executemany`` of batches into a temp table, known lines deleted, the rest inserted.
+Lines already there whose status changed take the new status, and the summaries move their
+quantity with them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import io
 from sqlalchemy.engine import Connection
 
 from .parse import Line, ParseResult
+from .removed import caught
 
 LINE_COLUMNS = (
     "order_number, sku, line_no, name, created_at, day, qty, price_minor, status, currency, "
@@ -39,7 +41,7 @@ WITH ins AS (
     INSERT INTO salesdata_lines (region, import_id, {LINE_COLUMNS})
     SELECT %(region)s, %(import_id)s, {LINE_COLUMNS} FROM salesdata_staging
     ON CONFLICT (region, order_number, sku, line_no) DO NOTHING
-    RETURNING day, sku, status, customer_group, qty, price_minor
+    RETURNING day, sku, status, customer_group, qty, price_minor, customer_email, grand_total_minor
 ), summary AS (
     INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
@@ -57,24 +59,32 @@ WITH ins AS (
         qty = salesdata_monthly.qty + EXCLUDED.qty,
         revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
         lines = salesdata_monthly.lines + EXCLUDED.lines
+), removed AS (
+    INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
+    SELECT %(region)s, day, sku, status, customer_group, sum(qty), count(*)
+    FROM ins WHERE {caught("%(region)s")} GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+        qty = salesdata_removed.qty + EXCLUDED.qty, lines = salesdata_removed.lines + EXCLUDED.lines
 )
 SELECT count(*) FROM ins
 """  # noqa: S608 - constant column names, values bound
 
 # Lines already there whose order status changed since (cancelled, refunded): the line takes
 # the new status and both summaries move its quantity from the old status to the new one.
-_PG_STATUS = """
+_PG_STATUS = f"""
 WITH changed AS (
-    SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status AS old, s.status AS new
+    SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status AS old, s.status AS new,
+        {caught("%(region)s", "l.")} AS caught
     FROM salesdata_staging s JOIN salesdata_lines l ON l.region = %(region)s AND l.order_number = s.order_number
         AND l.sku = s.sku AND l.line_no = s.line_no
     WHERE l.status <> s.status
 ), updated AS (
     UPDATE salesdata_lines l SET status = c.new FROM changed c WHERE l.id = c.id RETURNING l.id
 ), delta AS (
-    SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines FROM changed
+    SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines, caught
+    FROM changed
     UNION ALL
-    SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM changed
+    SELECT day, sku, new, customer_group, qty, qty * price_minor, 1, caught FROM changed
 ), daily AS (
     INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines)
@@ -91,27 +101,34 @@ WITH changed AS (
         qty = salesdata_monthly.qty + EXCLUDED.qty,
         revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
         lines = salesdata_monthly.lines + EXCLUDED.lines
+), removed AS (
+    INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
+    SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(lines)
+    FROM delta WHERE caught GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+        qty = salesdata_removed.qty + EXCLUDED.qty, lines = salesdata_removed.lines + EXCLUDED.lines
 )
 SELECT count(*) FROM updated
-"""
+"""  # noqa: S608 - constant SQL, values bound
 
 _SQLITE_CHANGED_TABLE = """
 CREATE TEMP TABLE IF NOT EXISTS salesdata_changed (
-    id INTEGER, day TEXT, sku TEXT, customer_group TEXT, qty INTEGER, price_minor INTEGER, old TEXT, new TEXT
+    id INTEGER, day TEXT, sku TEXT, customer_group TEXT, qty INTEGER, price_minor INTEGER, old TEXT, new TEXT,
+    caught INTEGER
 )
 """
-_SQLITE_CHANGED = """
-INSERT INTO temp.salesdata_changed (id, day, sku, customer_group, qty, price_minor, old, new)
-SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status, s.status
-FROM temp.salesdata_staging s JOIN salesdata_lines l ON l.region = ? AND l.order_number = s.order_number
+_SQLITE_CHANGED = f"""
+INSERT INTO temp.salesdata_changed (id, day, sku, customer_group, qty, price_minor, old, new, caught)
+SELECT l.id, l.day, l.sku, l.customer_group, l.qty, l.price_minor, l.status, s.status, {caught(":region", "l.")}
+FROM temp.salesdata_staging s JOIN salesdata_lines l ON l.region = :region AND l.order_number = s.order_number
     AND l.sku = s.sku AND l.line_no = s.line_no
 WHERE l.status <> s.status
-"""
+"""  # noqa: S608 - constant SQL, values bound
 _SQLITE_STATUS = [
     """UPDATE salesdata_lines SET status = (SELECT new FROM temp.salesdata_changed c WHERE c.id = salesdata_lines.id)
     WHERE id IN (SELECT id FROM temp.salesdata_changed)""",
     """INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
-    SELECT ?, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
+    SELECT :region, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
         SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
         FROM temp.salesdata_changed
         UNION ALL
@@ -121,7 +138,7 @@ _SQLITE_STATUS = [
         qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
         lines = lines + excluded.lines""",
     """INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
-    SELECT ?, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
+    SELECT :region, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
         SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
         FROM temp.salesdata_changed
         UNION ALL
@@ -130,6 +147,15 @@ _SQLITE_STATUS = [
     ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
         qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
         lines = lines + excluded.lines""",
+    """INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
+    SELECT :region, day, sku, status, customer_group, sum(qty), sum(lines) FROM (
+        SELECT day, sku, old AS status, customer_group, -qty AS qty, -1 AS lines
+        FROM temp.salesdata_changed WHERE caught
+        UNION ALL
+        SELECT day, sku, new, customer_group, qty, 1 FROM temp.salesdata_changed WHERE caught
+    ) WHERE 1 GROUP BY day, sku, status, customer_group
+    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+        qty = qty + excluded.qty, lines = lines + excluded.lines""",
 ]
 
 _SQLITE_MONTHLY = """
@@ -141,7 +167,6 @@ ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
     lines = lines + excluded.lines
 """
 
-# The latest name of each SKU, and its latest positive price, for the labels' price lookup.
 # The latest name and the latest positive price of each SKU of the import (hashed by SKU, no sort
 # of the lines), kept where they are newer than what is stored.
 _PG_SKUS = """
@@ -189,6 +214,13 @@ ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
     qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
     lines = lines + excluded.lines
 """
+_SQLITE_REMOVED = f"""
+INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
+SELECT :region, day, sku, status, customer_group, sum(qty), count(*)
+FROM temp.salesdata_staging WHERE {caught(":region")} GROUP BY day, sku, status, customer_group
+ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
+    qty = qty + excluded.qty, lines = lines + excluded.lines
+"""  # noqa: S608 - constant SQL, values bound
 # SQLite takes the bare columns of the row holding max(created_at).
 _SQLITE_SKU_NAMES = """
 INSERT INTO salesdata_skus AS k (region, sku, name, last_sold_at, price_minor, price_at)
@@ -258,14 +290,15 @@ class SqliteLoader:
             ],
         )
         cursor.execute("DELETE FROM temp.salesdata_changed")
-        cursor.execute(_SQLITE_CHANGED, (region,))
+        cursor.execute(_SQLITE_CHANGED, {"region": region})
         if cursor.rowcount:
             result.rows_updated += int(cursor.rowcount)
             for statement in _SQLITE_STATUS:
-                cursor.execute(statement, (region,) if "?" in statement else ())
+                cursor.execute(statement, {"region": region})
         cursor.execute(_SQLITE_DROP_KNOWN, (region,))
         cursor.execute(_SQLITE_SUMMARY, (region,))
         cursor.execute(_SQLITE_MONTHLY, (region,))
+        cursor.execute(_SQLITE_REMOVED, {"region": region})
         cursor.execute(_SQLITE_SKU_NAMES, (region,))
         cursor.execute(_SQLITE_SKU_PRICES, (region,))
         cursor.execute(_SQLITE_INSERT, (region, import_id))

@@ -64,12 +64,9 @@ class SaleLine(Base):
 
     __table_args__ = (
         UniqueConstraint("region", "order_number", "sku", "line_no", name="uq_salesdata_lines_key"),
+        # Browsing by date. The demand filters need no index here: what they remove is kept
+        # in ``salesdata_removed`` (each index costs every import its upkeep on every line).
         Index("ix_salesdata_lines_region_day", "region", "day"),
-        # The demand filters find the few lines they remove through these (customer groups are
-        # in the summaries, so they need no index here).
-        Index("ix_salesdata_lines_region_email", "region", "customer_email"),
-        Index("ix_salesdata_lines_region_qty", "region", "qty"),
-        Index("ix_salesdata_lines_region_total", "region", "grand_total_minor"),
     )
 
 
@@ -104,6 +101,23 @@ class MonthlySales(Base):
     customer_group: Mapped[str] = mapped_column(Key(64), primary_key=True)
     qty: Mapped[int] = mapped_column(BigInteger, default=0)
     revenue_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RemovedSales(Base):
+    """What the region's excluded customers and thresholds take out of the summaries above:
+    quantity per (region, day, SKU, status, customer group) of the lines they catch (each line
+    once). Imports add their new lines' share; a change of those filters recomputes the
+    region's rows in its own transaction. Demand reads it instead of the lines."""
+
+    __tablename__ = "salesdata_removed"
+
+    region: Mapped[str] = mapped_column(Key(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    status: Mapped[str] = mapped_column(Key(40), primary_key=True)
+    customer_group: Mapped[str] = mapped_column(Key(64), primary_key=True)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)
     lines: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -87,6 +87,35 @@ def test_a_line_caught_by_two_filters_is_removed_once(loaded):
     assert loaded.condensed("uk") == {"OMEGA": 2}
 
 
+def test_filters_set_before_an_import_apply_to_its_lines_and_lifting_them_restores_the_count(
+    sales, export, fixture_rows
+):
+    sales.client.post("/api/v1/salesdata/uk/exclusions", json={"kind": "email", "value": "vip@example.com"})
+    sales.client.put("/api/v1/salesdata/uk/thresholds", json={"max_line_qty": 20, "max_order_total": 500})
+
+    sales.upload("uk", export(fixture_rows))
+    assert sales.condensed("uk") == {"VIT-1": 6, "OMEGA": 4, "FISH": 4}
+
+    exclusion = sales.get("/uk/exclusions")[0]
+    sales.client.delete(f"/api/v1/salesdata/uk/exclusions/{exclusion['id']}")
+    assert sales.condensed("uk")["OMEGA"] == 6
+    sales.client.put("/api/v1/salesdata/uk/thresholds", json={})
+    assert sales.condensed("uk")["OMEGA"] == 58
+
+
+def test_a_removed_line_whose_order_is_cancelled_later_is_counted_once(sales, export, line):
+    sales.client.put("/api/v1/salesdata/uk/thresholds", json={"max_line_qty": 10})
+    sales.upload("uk", export([line("1", ago(3), "A", 50, status="processing"), line("2", ago(3), "A", 2)]))
+    assert sales.condensed("uk") == {"A": 2}
+
+    result = sales.upload("uk", export([line("1", ago(3), "A", 50, status="canceled")]))
+    assert result["rows_updated"] == 1
+    assert sales.condensed("uk") == {"A": 2}
+
+    sales.client.put("/api/v1/salesdata/uk/thresholds", json={})
+    assert sales.condensed("uk") == {"A": 2}
+
+
 def test_days_and_since_choose_the_window(loaded):
     assert loaded.condensed("uk", days=12) == {"VIT-1": 5, "OMEGA": 1}
     assert loaded.condensed("uk", since=(TODAY - timedelta(days=300)).isoformat())["VIT-1"] == 15
