@@ -325,3 +325,82 @@ def test_a_conversion_uses_the_rate_of_the_orders_day(sales, export, line):
     assert result["rows_imported"] == 3, result
     prices = {i["sku"]: i["price"] for i in sales.get("/uk")["items"]}
     assert prices == {"A": 8.0, "B": 5.0, "C": 8.0}
+
+
+def test_a_threshold_set_while_an_import_runs_applies_to_its_lines(site, export, line, make_sales):
+    import threading
+
+    rows = [line(str(n), "2026-11-02", f"SKU-{n % 5}", 40 if n % 10 == 0 else 1) for n in range(300)]
+    data = export(rows)
+    start = threading.Barrier(2)
+    editor = make_sales(site.client_with_tabs("salesdata"))
+
+    def upload() -> None:
+        sales = make_sales(site.client_with_tabs("salesdata"))
+        start.wait()
+        sales.upload("uk", data)
+
+    def set_threshold() -> None:
+        start.wait()
+        assert editor.client.put("/api/v1/salesdata/uk/thresholds", json={"max_line_qty": 20}).status_code == 200
+
+    threads = [threading.Thread(target=upload), threading.Thread(target=set_threshold)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # whichever went first, the 30 lines of 40 units (all SKU-0) are left out and the 270 of 1 count
+    assert editor.condensed("uk", since="2026-01-01") == {
+        "SKU-0": 30,
+        "SKU-1": 60,
+        "SKU-2": 60,
+        "SKU-3": 60,
+        "SKU-4": 60,
+    }
+
+
+def test_a_filter_change_waits_for_the_regions_running_import_and_counts_its_lines(site, make_sales):
+    """An import holding its region's turn (PostgreSQL: the advisory lock its merge takes) has
+    written a line the new threshold catches; the change waits, then counts that line too."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    engine = site.kernel.databases.engine("products")
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns through the database's own write lock")
+    editor = make_sales(site.client_with_tabs("salesdata"))
+    with engine.connect() as importer:
+        importer.execute(text("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext('uk'))"))
+        importer.execute(
+            text(
+                "INSERT INTO salesdata_lines (region, order_number, sku, line_no, name, created_at, day, qty, "
+                "price_minor, status, currency, grand_total_minor, customer_email, customer_name, customer_group) "
+                "VALUES ('uk', '1', 'BIG', 1, 'Big', '2026-11-02 12:00+00', '2026-11-02', 40, 100, 'complete', "
+                "'GBP', 4000, '', '', 'General')"
+            )
+        )
+        answers: list[int] = []
+        change = threading.Thread(
+            target=lambda: answers.append(
+                editor.client.put("/api/v1/salesdata/uk/thresholds", json={"max_line_qty": 20}).status_code
+            )
+        )
+        change.start()
+        waiting = False
+        while change.is_alive() and not waiting:
+            with engine.connect() as probe:
+                waiting = bool(
+                    probe.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+                )
+            time.sleep(0.02)
+        assert waiting, "the filter change did not wait for the import"
+        importer.commit()
+    change.join()
+
+    assert answers == [200]
+    with engine.connect() as conn:
+        removed = conn.execute(text("SELECT sku, qty FROM salesdata_removed WHERE region = 'uk'")).all()
+    assert [tuple(r) for r in removed] == [("BIG", 40)]
