@@ -361,24 +361,25 @@ def test_a_threshold_set_while_an_import_runs_applies_to_its_lines(site, export,
 
 
 def test_a_filter_change_waits_for_the_regions_running_import_and_counts_its_lines(site, make_sales):
-    """An import holding its region's turn (PostgreSQL: the advisory lock its merge takes) has
-    written a line the new threshold catches; the change waits, then counts that line too."""
+    """An import holding its region's turn (PostgreSQL: the advisory lock its merge takes;
+    SQLite: the write lock) has written a line the new threshold catches; the change waits,
+    then counts that line too."""
     import threading
     import time
 
     from sqlalchemy import text
 
     engine = site.kernel.databases.engine("products")
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's writers take turns through the database's own write lock")
+    postgres = engine.dialect.name == "postgresql"
     editor = make_sales(site.client_with_tabs("salesdata"))
     with engine.connect() as importer:
-        importer.execute(text("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext('uk'))"))
+        if postgres:
+            importer.execute(text("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext('uk'))"))
         importer.execute(
             text(
                 "INSERT INTO salesdata_lines (region, order_number, sku, line_no, name, created_at, day, qty, "
                 "price_minor, status, currency, grand_total_minor, customer_email, customer_name, customer_group) "
-                "VALUES ('uk', '1', 'BIG', 1, 'Big', '2026-11-02 12:00+00', '2026-11-02', 40, 100, 'complete', "
+                "VALUES ('uk', '1', 'BIG', 1, 'Big', '2026-11-02 12:00:00', '2026-11-02', 40, 100, 'complete', "
                 "'GBP', 4000, '', '', 'General')"
             )
         )
@@ -389,14 +390,18 @@ def test_a_filter_change_waits_for_the_regions_running_import_and_counts_its_lin
             )
         )
         change.start()
-        waiting = False
-        while change.is_alive() and not waiting:
-            with engine.connect() as probe:
-                waiting = bool(
-                    probe.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
-                )
-            time.sleep(0.02)
-        assert waiting, "the filter change did not wait for the import"
+        if postgres:
+            waiting = False
+            while change.is_alive() and not waiting:
+                with engine.connect() as probe:
+                    waiting = bool(
+                        probe.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+                    )
+                time.sleep(0.02)
+            assert waiting, "the filter change did not wait for the import"
+        else:
+            change.join(0.3)
+            assert change.is_alive(), "the filter change did not wait for the import"
         importer.commit()
     change.join()
 
