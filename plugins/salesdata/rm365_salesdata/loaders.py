@@ -13,12 +13,20 @@ import io
 from sqlalchemy.engine import Connection
 
 from .parse import Line, ParseResult
-from .removed import caught
+from .removed import TURN, caught
 
 LINE_COLUMNS = (
     "order_number, sku, line_no, name, created_at, day, qty, price_minor, status, currency, "
     "grand_total_minor, customer_email, customer_name, customer_group"
 )
+
+
+def _add_to(table: str, period: str, figures: str = "qty, revenue_minor, lines") -> str:
+    """The ``ON CONFLICT`` clause of a summary row (``period`` is ``day`` or ``month``): its
+    figures are added to those of the row already there (both databases)."""
+    sets = ", ".join(f"{f} = {table}.{f} + EXCLUDED.{f}" for f in figures.split(", "))
+    return f"ON CONFLICT (region, {period}, sku, status, customer_group) DO UPDATE SET {sets}"
+
 
 _PG_STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS salesdata_staging (
@@ -46,25 +54,18 @@ WITH ins AS (
     INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
     FROM ins GROUP BY day, sku, status, customer_group ORDER BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_daily.qty + EXCLUDED.qty,
-        revenue_minor = salesdata_daily.revenue_minor + EXCLUDED.revenue_minor,
-        lines = salesdata_daily.lines + EXCLUDED.lines
+    {_add_to("salesdata_daily", "day")}
 ), monthly AS (
     INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, date_trunc('month', day)::date, sku, status, customer_group, sum(qty),
         sum(qty * price_minor), count(*)
     FROM ins GROUP BY 2, sku, status, customer_group ORDER BY 2, sku, status, customer_group
-    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_monthly.qty + EXCLUDED.qty,
-        revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
-        lines = salesdata_monthly.lines + EXCLUDED.lines
+    {_add_to("salesdata_monthly", "month")}
 ), removed AS (
     INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), count(*)
     FROM ins WHERE {caught("%(region)s")} GROUP BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_removed.qty + EXCLUDED.qty, lines = salesdata_removed.lines + EXCLUDED.lines
+    {_add_to("salesdata_removed", "day", "qty, lines")}
 )
 SELECT count(*) FROM ins
 """  # noqa: S608 - constant column names, values bound
@@ -89,24 +90,17 @@ WITH changed AS (
     INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines)
     FROM delta GROUP BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_daily.qty + EXCLUDED.qty,
-        revenue_minor = salesdata_daily.revenue_minor + EXCLUDED.revenue_minor,
-        lines = salesdata_daily.lines + EXCLUDED.lines
+    {_add_to("salesdata_daily", "day")}
 ), monthly AS (
     INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT %(region)s, date_trunc('month', day)::date, sku, status, customer_group, sum(qty), sum(revenue), sum(lines)
     FROM delta GROUP BY 2, sku, status, customer_group
-    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_monthly.qty + EXCLUDED.qty,
-        revenue_minor = salesdata_monthly.revenue_minor + EXCLUDED.revenue_minor,
-        lines = salesdata_monthly.lines + EXCLUDED.lines
+    {_add_to("salesdata_monthly", "month")}
 ), removed AS (
     INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
     SELECT %(region)s, day, sku, status, customer_group, sum(qty), sum(lines)
     FROM delta WHERE caught GROUP BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = salesdata_removed.qty + EXCLUDED.qty, lines = salesdata_removed.lines + EXCLUDED.lines
+    {_add_to("salesdata_removed", "day", "qty, lines")}
 )
 SELECT count(*) FROM updated
 """  # noqa: S608 - constant SQL, values bound
@@ -127,45 +121,37 @@ WHERE l.status <> s.status
 _SQLITE_STATUS = [
     """UPDATE salesdata_lines SET status = (SELECT new FROM temp.salesdata_changed c WHERE c.id = salesdata_lines.id)
     WHERE id IN (SELECT id FROM temp.salesdata_changed)""",
-    """INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
+    f"""INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT :region, day, sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
         SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
         FROM temp.salesdata_changed
         UNION ALL
         SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM temp.salesdata_changed
     ) WHERE 1 GROUP BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
-        lines = lines + excluded.lines""",
-    """INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
+    {_add_to("salesdata_daily", "day")}""",  # noqa: S608 - constant SQL, values bound
+    f"""INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
     SELECT :region, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(revenue), sum(lines) FROM (
         SELECT day, sku, old AS status, customer_group, -qty AS qty, -qty * price_minor AS revenue, -1 AS lines
         FROM temp.salesdata_changed
         UNION ALL
         SELECT day, sku, new, customer_group, qty, qty * price_minor, 1 FROM temp.salesdata_changed
     ) WHERE 1 GROUP BY 2, sku, status, customer_group
-    ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
-        qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
-        lines = lines + excluded.lines""",
-    """INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
+    {_add_to("salesdata_monthly", "month")}""",  # noqa: S608 - constant SQL, values bound
+    f"""INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
     SELECT :region, day, sku, status, customer_group, sum(qty), sum(lines) FROM (
         SELECT day, sku, old AS status, customer_group, -qty AS qty, -1 AS lines
         FROM temp.salesdata_changed WHERE caught
         UNION ALL
         SELECT day, sku, new, customer_group, qty, 1 FROM temp.salesdata_changed WHERE caught
     ) WHERE 1 GROUP BY day, sku, status, customer_group
-    ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-        qty = qty + excluded.qty, lines = lines + excluded.lines""",
+    {_add_to("salesdata_removed", "day", "qty, lines")}""",  # noqa: S608 - constant SQL, values bound
 ]
 
-_SQLITE_MONTHLY = """
+_SQLITE_MONTHLY = f"""
 INSERT INTO salesdata_monthly (region, month, sku, status, customer_group, qty, revenue_minor, lines)
 SELECT ?, date(day, 'start of month'), sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
 FROM temp.salesdata_staging WHERE 1 GROUP BY 2, sku, status, customer_group
-ON CONFLICT (region, month, sku, status, customer_group) DO UPDATE SET
-    qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
-    lines = lines + excluded.lines
-"""
+{_add_to("salesdata_monthly", "month")}"""  # noqa: S608 - constant SQL, values bound
 
 # The latest name and the latest positive price of each SKU of the import (hashed by SKU, no sort
 # of the lines), kept where they are newer than what is stored.
@@ -206,21 +192,16 @@ DELETE FROM temp.salesdata_staging WHERE EXISTS (
     SELECT 1 FROM salesdata_lines l WHERE l.region = ? AND l.order_number = salesdata_staging.order_number
     AND l.sku = salesdata_staging.sku AND l.line_no = salesdata_staging.line_no)
 """
-_SQLITE_SUMMARY = """
+_SQLITE_SUMMARY = f"""
 INSERT INTO salesdata_daily (region, day, sku, status, customer_group, qty, revenue_minor, lines)
 SELECT ?, day, sku, status, customer_group, sum(qty), sum(qty * price_minor), count(*)
 FROM temp.salesdata_staging WHERE 1 GROUP BY day, sku, status, customer_group
-ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-    qty = qty + excluded.qty, revenue_minor = revenue_minor + excluded.revenue_minor,
-    lines = lines + excluded.lines
-"""
+{_add_to("salesdata_daily", "day")}"""  # noqa: S608 - constant SQL, values bound
 _SQLITE_REMOVED = f"""
 INSERT INTO salesdata_removed (region, day, sku, status, customer_group, qty, lines)
 SELECT :region, day, sku, status, customer_group, sum(qty), count(*)
 FROM temp.salesdata_staging WHERE {caught(":region")} GROUP BY day, sku, status, customer_group
-ON CONFLICT (region, day, sku, status, customer_group) DO UPDATE SET
-    qty = qty + excluded.qty, lines = lines + excluded.lines
-"""  # noqa: S608 - constant SQL, values bound
+{_add_to("salesdata_removed", "day", "qty, lines")}"""  # noqa: S608 - constant SQL, values bound
 # SQLite takes the bare columns of the row holding max(created_at).
 _SQLITE_SKU_NAMES = """
 INSERT INTO salesdata_skus AS k (region, sku, name, last_sold_at, price_minor, price_at)
@@ -261,7 +242,7 @@ class PgLoader:
         """Every staged line not already there into the lines and the summaries, in one statement,
         after the lines already there whose status changed. Imports of one region take turns here
         (a lock held to the end of the transaction), so each counts exactly what it changed."""
-        self.cursor.execute("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext(%s))", (region,))
+        self.cursor.execute(TURN, {"region": region})
         self.cursor.execute(_PG_STATUS, {"region": region})
         result.rows_updated += int(self.cursor.fetchone()[0])
         self.cursor.execute(_PG_MERGE, {"region": region, "import_id": import_id})

@@ -31,14 +31,16 @@ _REFRESH = text(
 )
 
 
+#: PostgreSQL: the region's turn, held to the end of the transaction, that its imports' merges
+#: and its filter changes take one after the other (driver SQL, ``%(region)s`` bound).
+TURN = "SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext(%(region)s))"
+
+
 def take_turn(session: Session, region: str) -> None:
     """Wait for the region's running import, and hold it off, to the end of the transaction
     (PostgreSQL; SQLite's writers take turns already)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('rm365.salesdata.import'), hashtext(:region))"),
-            {"region": region},
-        )
+        session.connection().exec_driver_sql(TURN, {"region": region})
 
 
 def refresh(session: Session, region: str) -> None:
